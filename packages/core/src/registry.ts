@@ -1,0 +1,238 @@
+import type * as tf from '@tensorflow/tfjs';
+import { closest } from 'fastest-levenshtein';
+import semverSatisfies from 'semver/functions/satisfies.js';
+import type { DependencyContainer } from 'tsyringe';
+import { z } from 'zod';
+import { DuplicateLossError, LossSpecError, UnknownLossError, VersionMismatchError } from './errors.js';
+import { defaultOptions, strictSchema, validateOptions } from './options.js';
+import type { LossMetadata, LossPlugin, LossPluginClass } from './plugin.js';
+import { DEFAULT_REDUCTION } from './reduction.js';
+import { SingleResolvedLoss, SumResolvedLoss, type ResolvedLoss } from './resolved-loss.js';
+import {
+  isSumSpec,
+  lossNamesIn,
+  normalizeSingleSpec,
+  validateSumSpec,
+  type LossSpec,
+  type SavedSingleLossSpec,
+  type SingleLossSpec,
+} from './spec.js';
+import { LOSS_NAME, LOSS_OPTIONS } from './tokens.js';
+import { CORE_API_VERSION } from './version.js';
+
+/** Builds a plugin instance for one resolution. */
+export type PluginFactory = (options: Record<string, unknown>, parent: DependencyContainer | undefined) => LossPlugin;
+
+/** One registration, shared by its canonical name and its aliases. */
+export interface RegisteredLoss {
+  readonly name: string;
+  readonly meta: LossMetadata;
+  /** Who registered it, for error messages: package and class. */
+  readonly owner: string;
+  /** TF.js built-ins give way to a plugin of the same name instead of raising a duplicate error. */
+  readonly builtin: boolean;
+  readonly build: PluginFactory;
+}
+
+export interface LossDescription {
+  name: string;
+  aliases: string[];
+  description: string;
+  package?: { name: string; version: string };
+  coreApi: string;
+  builtin: boolean;
+  /** JSON Schema of the options (derived from the plugin's zod schema). */
+  optionsSchema: Record<string, unknown>;
+  /** The options an empty spec resolves to, or undefined where some option is required. */
+  defaults: Record<string, unknown> | undefined;
+}
+
+export interface ResolveOptions {
+  /**
+   * Where the plugin's dependencies come from; a child of it is made for each resolution.
+   * Defaults to the global container of the tsyringe copy the plugin registered with.
+   */
+  container?: DependencyContainer;
+}
+
+/** Finds plugins that are not registered yet (package discovery); true when it registered something. */
+export type PluginLoader = (name: string, options: ResolveAsyncOptions) => Promise<boolean>;
+
+export interface ResolveAsyncOptions extends ResolveOptions {
+  /** Packages to import before resolving, in addition to those found by naming convention. */
+  plugins?: readonly string[];
+}
+
+/**
+ * The process-wide loss registry. Obtain it with `getLossRegistry()`; every copy of
+ * @losskit/core in a process shares one instance (see global-registry.ts).
+ */
+export class LossRegistry {
+  readonly apiVersion = CORE_API_VERSION;
+  private readonly byName = new Map<string, RegisteredLoss>();
+  private readonly canonical = new Map<string, RegisteredLoss>();
+  private loader: PluginLoader | undefined;
+
+  /** Registers a plugin under its canonical name and aliases. */
+  register(entry: RegisteredLoss): void {
+    const names = [entry.meta.name, ...(entry.meta.aliases ?? [])];
+    for (const name of names) {
+      const existing = this.byName.get(name);
+      if (existing && existing !== entry && !existing.builtin && !entry.meta.override) {
+        throw new DuplicateLossError(name, existing.owner, entry.owner);
+      }
+    }
+    for (const name of names) {
+      const existing = this.byName.get(name);
+      if (existing && existing !== entry) this.forgetName(existing, name);
+      this.byName.set(name, entry);
+    }
+    this.canonical.set(entry.meta.name, entry);
+  }
+
+  /** Removes a loss and all its aliases. Returns whether it was registered. */
+  unregister(name: string): boolean {
+    const entry = this.byName.get(name);
+    if (!entry) return false;
+    for (const [key, value] of [...this.byName]) if (value === entry) this.byName.delete(key);
+    this.canonical.delete(entry.name);
+    return true;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Canonical names, sorted. */
+  list(): string[] {
+    return [...this.canonical.keys()].sort();
+  }
+
+  /** The registration a name or alias refers to; throws UnknownLossError with suggestions. */
+  get(name: string): RegisteredLoss {
+    const entry = this.byName.get(name);
+    if (entry) return entry;
+    const names = [...this.byName.keys()];
+    const suggestion = names.length ? closest(name, names) : undefined;
+    throw new UnknownLossError(name, this.list(), suggestion, conventionalPackageName(name));
+  }
+
+  describe(name: string): LossDescription {
+    const entry = this.get(name);
+    const { meta } = entry;
+    return {
+      name: entry.name,
+      aliases: [...(meta.aliases ?? [])],
+      description: meta.description,
+      package: meta.package,
+      coreApi: meta.coreApi,
+      builtin: entry.builtin,
+      optionsSchema: meta.options ? (z.toJSONSchema(meta.options, { io: 'input' }) as Record<string, unknown>) : {},
+      defaults: defaultOptions(meta.options),
+    };
+  }
+
+  /** Builds the loss a spec describes. Each call builds new plugin instances. */
+  resolve(spec: LossSpec, options: ResolveOptions = {}): ResolvedLoss {
+    if (isSumSpec(spec)) {
+      validateSumSpec(spec);
+      const terms = spec.sum.map((term, i) => {
+        if (typeof term === 'object' && term !== null && 'reduction' in term && term.reduction !== undefined) {
+          throw new LossSpecError(
+            `Term ${i} ('${term.name}') of a sum loss sets a reduction; set it once on the sum ({ sum: [...], reduction }).`,
+          );
+        }
+        return this.resolveSingle(term, options, true);
+      });
+      return new SumResolvedLoss(terms, spec.reduction ?? DEFAULT_REDUCTION);
+    }
+    return this.resolveSingle(spec, options, false);
+  }
+
+  /**
+   * Like resolve, but first lets the plugin loader (package discovery) register names that
+   * are not registered yet.
+   */
+  async resolveAsync(spec: LossSpec, options: ResolveAsyncOptions = {}): Promise<ResolvedLoss> {
+    await this.load(lossNamesIn(spec), options);
+    return this.resolve(spec, options);
+  }
+
+  /** Registers what the loader can find for names that are missing; never throws for unknown names. */
+  async load(names: readonly string[], options: ResolveAsyncOptions = {}): Promise<void> {
+    if (!this.loader) return;
+    for (const name of names) {
+      if (!this.byName.has(name)) await this.loader(name, options);
+    }
+  }
+
+  /** Installs the function that imports plugin packages for unknown names (see discovery). */
+  setLoader(loader: PluginLoader | undefined): void {
+    this.loader = loader;
+  }
+
+  private resolveSingle(spec: SingleLossSpec, options: ResolveOptions, inSum: boolean): SingleResolvedLoss {
+    const normalized = normalizeSingleSpec(spec);
+    const entry = this.get(normalized.name);
+    const validated = validateOptions(entry.name, entry.meta.options && strictSchema(entry.meta.options), normalized.options);
+    const saved: SavedSingleLossSpec = {
+      name: entry.name,
+      options: validated,
+      reduction: normalized.reduction ?? DEFAULT_REDUCTION,
+      ...(inSum || normalized.weight !== 1 ? { weight: normalized.weight } : {}),
+      ...(entry.meta.package ? { package: { ...entry.meta.package } } : {}),
+    };
+    const plugin = entry.build(validated, options.container);
+    return new SingleResolvedLoss(entry.name, plugin, saved);
+  }
+
+  private forgetName(entry: RegisteredLoss, name: string): void {
+    if (entry.name === name) this.canonical.delete(name);
+  }
+}
+
+/** The package a loss is expected in, by convention: `@losskit/loss-<name>`. */
+export function conventionalPackageName(name: string): string {
+  return `@losskit/loss-${name.replace(/^@[^/]+\//, '').toLowerCase()}`;
+}
+
+/** Builds a class plugin in a child container that holds its options and default dependencies. */
+export function classFactory(
+  pluginClass: LossPluginClass,
+  meta: LossMetadata,
+  root: DependencyContainer,
+): PluginFactory {
+  return (options, parent) => {
+    const child = (parent ?? root).createChildContainer();
+    child.register(LOSS_OPTIONS, { useValue: options });
+    child.register(LOSS_NAME, { useValue: meta.name });
+    for (const { token, provider } of meta.defaults ?? []) {
+      if (!child.isRegistered(token, true)) child.register(token, provider as never);
+    }
+    return child.resolve(pluginClass as unknown as new () => LossPlugin);
+  };
+}
+
+/** Builds a stateless plugin from a per-sample function. */
+export function functionFactory(fn: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor): PluginFactory {
+  return () => ({ compute: fn });
+}
+
+export function assertCoreApi(meta: LossMetadata, owner: string): void {
+  if (!satisfiesRange(CORE_API_VERSION, meta.coreApi)) {
+    throw new VersionMismatchError(
+      `Loss plugin '${meta.name}' (${owner}) supports @losskit/core API ${meta.coreApi}, but the running ` +
+        `@losskit/core implements API ${CORE_API_VERSION}. Install a version of the plugin built for ` +
+        `core ${CORE_API_VERSION.split('.')[0]}.x, or a core version its range allows.`,
+    );
+  }
+}
+
+function satisfiesRange(version: string, range: string): boolean {
+  try {
+    return semverSatisfies(version, range);
+  } catch {
+    // An unparsable range is as incompatible as a wrong one.
+    return false;
+  }
+}

@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs';
+import { ShapeMismatchError } from './errors.js';
+import type { LossPlugin } from './plugin.js';
+import { DEFAULT_REDUCTION, reduceLoss, type Reduction } from './reduction.js';
+import type { SavedLossSpec, SavedSingleLossSpec } from './spec.js';
+
+/** A loss ready to use: built plugin(s), validated options, a reduction. */
+export interface ResolvedLoss {
+  /** Canonical name, or `a+b` for a sum; used as the key in training logs. */
+  readonly name: string;
+  readonly reduction: Reduction;
+  /** Plain JSON that resolves to the same loss again. */
+  readonly spec: SavedLossSpec;
+  /** Per-sample values (batch first), before reduction and sample weights. */
+  perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
+  /** The reduced loss (a scalar, or per-sample values for `none`), sample weights applied. */
+  compute(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor;
+  /** A function for `model.compile({ loss })`, named after the loss so logs never say ''. */
+  asTfjsLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+  dispose(): void;
+}
+
+abstract class BaseResolvedLoss implements ResolvedLoss {
+  abstract readonly name: string;
+  abstract readonly reduction: Reduction;
+  abstract readonly spec: SavedLossSpec;
+  abstract perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
+  abstract dispose(): void;
+
+  compute(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => reduceLoss(this.perSample(yTrue, yPred), this.reduction, sampleWeight, this.name));
+  }
+
+  asTfjsLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
+    const fn = (yTrue: tf.Tensor, yPred: tf.Tensor) => this.compute(yTrue, yPred);
+    Object.defineProperty(fn, 'name', { value: this.name });
+    return fn;
+  }
+}
+
+export class SingleResolvedLoss extends BaseResolvedLoss {
+  readonly reduction: Reduction;
+
+  constructor(
+    readonly name: string,
+    private readonly plugin: LossPlugin,
+    readonly spec: SavedSingleLossSpec,
+  ) {
+    super();
+    this.reduction = spec.reduction;
+  }
+
+  perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    this.checkInputs(yTrue, yPred);
+    const values = tf.tidy(() => this.plugin.compute(yTrue, yPred));
+    const batch = yPred.shape[0];
+    if (values.rank === 0 || values.shape[0] !== batch) {
+      const shape = values.shape;
+      values.dispose();
+      throw new ShapeMismatchError(
+        `Loss plugin '${this.name}' returned values of shape [${shape}] for a batch of ${batch}; ` +
+          `a plugin's compute() must return per-sample values with the batch on the first axis ` +
+          `(e.g. reduce over the other axes with axis=-1, not over the batch).`,
+      );
+    }
+    return values;
+  }
+
+  dispose(): void {
+    this.plugin.dispose?.();
+  }
+
+  private checkInputs(yTrue: tf.Tensor, yPred: tf.Tensor): void {
+    if (this.plugin.validateShapes) {
+      this.plugin.validateShapes(yTrue.shape, yPred.shape);
+      return;
+    }
+    if (!sameShape(yTrue.shape, yPred.shape)) {
+      throw new ShapeMismatchError(
+        `Loss '${this.name}': y_true has shape [${yTrue.shape}] but y_pred has shape [${yPred.shape}]. ` +
+          `They must match: check that the model's last layer has as many units as the targets have ` +
+          `values, and that labels are encoded the way the loss expects.`,
+      );
+    }
+  }
+}
+
+export class SumResolvedLoss extends BaseResolvedLoss {
+  readonly name: string;
+  readonly spec: SavedLossSpec;
+
+  constructor(
+    private readonly terms: readonly SingleResolvedLoss[],
+    readonly reduction: Reduction = DEFAULT_REDUCTION,
+  ) {
+    super();
+    this.name = terms.map((term) => term.name).join('+');
+    this.spec = { sum: terms.map((term) => term.spec as SavedSingleLossSpec), reduction };
+  }
+
+  perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const parts = this.terms.map((term) => tf.mul(term.perSample(yTrue, yPred), termWeight(term)));
+      const mismatch = parts.find((part) => !sameShape(part.shape, parts[0]!.shape));
+      if (mismatch) {
+        throw new ShapeMismatchError(
+          `Sum loss '${this.name}': its terms return per-sample values of different shapes ` +
+            `(${parts.map((part, i) => `${this.terms[i]!.name}: [${part.shape}]`).join(', ')}); ` +
+            `only losses with the same per-sample shape can be summed.`,
+        );
+      }
+      return tf.addN(parts);
+    });
+  }
+
+  /** Per-term values, for logging each term; keys are the terms' names. */
+  termValues(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): Map<string, tf.Tensor> {
+    return new Map(this.terms.map((term) => [term.name, term.compute(yTrue, yPred, sampleWeight)]));
+  }
+
+  dispose(): void {
+    for (const term of this.terms) term.dispose();
+  }
+}
+
+function termWeight(term: SingleResolvedLoss): number {
+  return (term.spec as SavedSingleLossSpec).weight ?? 1;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((dim, i) => dim === b[i]);
+}
