@@ -1,8 +1,7 @@
-// One mocha run for the whole workspace; tests are TypeScript, transpiled on the fly by tsx.
+// Tests are TypeScript, transpiled on the fly by tsx. The spec globs live in the root `test`
+// script, so `mocha --spec <file>` runs just that file.
 module.exports = {
   import: ['tsx'],
-  require: [],
-  spec: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
   timeout: 120000,
   reporter: './scripts/summary-reporter.cjs',
 };

@@ -35,16 +35,26 @@ export function reduceLoss(
       case 'sum':
         return tf.sum(weighted);
       case 'mean_with_sample_weight': {
-        if (!weights) return tf.mean(weighted);
-        const totalWeight = tf.sum(tf.broadcastTo(weights, values.shape));
-        return tf.divNoNan(tf.sum(weighted), totalWeight);
+        if (!weights) return meanOrZero(weighted);
+        return divideOrZero(tf.sum(weighted), tf.sum(tf.broadcastTo(weights, values.shape)));
       }
       case 'sum_over_batch_size':
       case 'mean':
-        // divNoNan: an empty batch reduces to 0, as in Keras, instead of NaN.
-        return tf.divNoNan(tf.sum(weighted), tf.scalar(values.size));
+        return meanOrZero(weighted);
     }
   });
+}
+
+// Keras divides "no nan": an empty batch or all-zero weights reduce to 0, not NaN. tf.divNoNan
+// is not usable here: its gradient needs one for Equal, which TF.js does not have.
+function meanOrZero(values: tf.Tensor): tf.Tensor {
+  return values.size === 0 ? tf.scalar(0) : tf.div(tf.sum(values), values.size);
+}
+
+function divideOrZero(numerator: tf.Tensor, denominator: tf.Tensor): tf.Tensor {
+  const isZero = tf.equal(denominator, 0);
+  const safeDenominator = tf.where(isZero, tf.onesLike(denominator), denominator);
+  return tf.mul(tf.div(numerator, safeDenominator), tf.cast(tf.logicalNot(isZero), numerator.dtype));
 }
 
 function alignSampleWeight(weight: tf.Tensor, valuesShape: readonly number[], lossName: string): tf.Tensor {

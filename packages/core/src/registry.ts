@@ -175,15 +175,16 @@ export class LossRegistry {
     const normalized = normalizeSingleSpec(spec);
     const entry = this.get(normalized.name);
     const validated = validateOptions(entry.name, entry.meta.options && strictSchema(entry.meta.options), normalized.options);
+    const reduction = normalized.reduction ?? DEFAULT_REDUCTION;
     const saved: SavedSingleLossSpec = {
       name: entry.name,
       options: validated,
-      reduction: normalized.reduction ?? DEFAULT_REDUCTION,
-      ...(inSum || normalized.weight !== 1 ? { weight: normalized.weight } : {}),
+      ...(inSum ? { weight: normalized.weight } : { reduction }),
+      ...(!inSum && normalized.weight !== 1 ? { weight: normalized.weight } : {}),
       ...(entry.meta.package ? { package: { ...entry.meta.package } } : {}),
     };
     const plugin = entry.build(validated, options.container);
-    return new SingleResolvedLoss(entry.name, plugin, saved);
+    return new SingleResolvedLoss(entry.name, plugin, saved, reduction);
   }
 
   private forgetName(entry: RegisteredLoss, name: string): void {

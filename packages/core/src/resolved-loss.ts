@@ -39,15 +39,13 @@ abstract class BaseResolvedLoss implements ResolvedLoss {
 }
 
 export class SingleResolvedLoss extends BaseResolvedLoss {
-  readonly reduction: Reduction;
-
   constructor(
     readonly name: string,
     private readonly plugin: LossPlugin,
     readonly spec: SavedSingleLossSpec,
+    readonly reduction: Reduction,
   ) {
     super();
-    this.reduction = spec.reduction;
   }
 
   perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {

@@ -18,7 +18,8 @@ export type LossSpec = SingleLossSpec | SumLossSpec;
 export interface SavedSingleLossSpec {
   name: string;
   options: Record<string, unknown>;
-  reduction: Reduction;
+  /** Absent on the terms of a sum: the sum's reduction applies. */
+  reduction?: Reduction;
   weight?: number;
   package?: { name: string; version: string };
 }
