@@ -4,6 +4,7 @@ import { rememberStockKernel } from './compose.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/batch-matmul.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise-backprop.js';
+import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
 
 /** Marks kernel configs registered by this package (shared across copies of the package). */
@@ -15,6 +16,7 @@ export const WASM_TRAINING_KERNELS = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
+  'MaxPoolGrad',
   'BatchMatMul',
   '_FusedMatMul',
 ] as const;
@@ -25,6 +27,7 @@ const implementations: Record<WasmTrainingKernelName, (args: never) => tf.Tensor
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilterKernel,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInputKernel,
   UnsortedSegmentSum: unsortedSegmentSumKernel,
+  MaxPoolGrad: maxPoolGradKernel,
   BatchMatMul: batchMatMulKernel,
   _FusedMatMul: fusedMatMulKernel,
 };

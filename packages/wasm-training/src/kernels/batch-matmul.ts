@@ -27,25 +27,90 @@ function untranspose(backend: WasmBackendLike, x: TensorInfo, transposed: boolea
   return transpose(backend, x, swapLastTwo(x.shape.length));
 }
 
-function matMulKernel(name: 'BatchMatMul' | '_FusedMatMul') {
-  return ({ inputs, backend, attrs }: KernelArgs): TensorInfo => {
-    const a = inputs['a']!;
-    const b = inputs['b']!;
-    const transposeA = Boolean(attrs['transposeA']);
-    const transposeB = Boolean(attrs['transposeB']);
-    if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-      return run(name, backend, inputs, attrs);
-    }
-    const a2 = untranspose(backend, a, transposeA);
-    const b2 = untranspose(backend, b, transposeB);
-    try {
-      return run(name, backend, { ...inputs, a: a2, b: b2 }, { ...attrs, transposeA: false, transposeB: false });
-    } finally {
-      if (a2 !== a) release(backend, a2);
-      if (b2 !== b) release(backend, b2);
-    }
-  };
+export function batchMatMulKernel({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const a = inputs['a']!;
+  const b = inputs['b']!;
+  const transposeA = Boolean(attrs['transposeA']);
+  const transposeB = Boolean(attrs['transposeB']);
+  if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    return run('BatchMatMul', backend, inputs, attrs);
+  }
+  const a2 = untranspose(backend, a, transposeA);
+  const b2 = untranspose(backend, b, transposeB);
+  try {
+    return run('BatchMatMul', backend, { a: a2, b: b2 }, { ...attrs, transposeA: false, transposeB: false });
+  } finally {
+    if (a2 !== a) release(backend, a2);
+    if (b2 !== b) release(backend, b2);
+  }
 }
 
-export const batchMatMulKernel = matMulKernel('BatchMatMul');
-export const fusedMatMulKernel = matMulKernel('_FusedMatMul');
+/** The wasm kernel (and its attributes) that applies a fused activation, if any. */
+function activationKernel(activation: string, attrs: Attrs, prelu: TensorInfo | undefined):
+  { name: string; inputs: Record<string, TensorInfo>; attrs: Attrs } | null {
+  switch (activation) {
+    case 'linear': return null;
+    case 'relu': return { name: 'Relu', inputs: {}, attrs: {} };
+    case 'relu6': return { name: 'Relu6', inputs: {}, attrs: {} };
+    case 'elu': return { name: 'Elu', inputs: {}, attrs: {} };
+    case 'sigmoid': return { name: 'Sigmoid', inputs: {}, attrs: {} };
+    case 'leakyrelu': return { name: 'LeakyRelu', inputs: {}, attrs: { alpha: attrs['leakyreluAlpha'] ?? 0.2 } };
+    case 'prelu': return { name: 'Prelu', inputs: { alpha: prelu! }, attrs: {} };
+    default: throw new Error(`@losskit/wasm-training: fused activation '${activation}' is not supported`);
+  }
+}
+
+/**
+ * _FusedMatMul. Besides the transposes, this fixes a stock bug: with a batch of more than one
+ * matrix, the stock kernel adds the bias to the first matrix only. When b is shared across the
+ * batch the rows of a are folded into one matrix (one larger, faster product); otherwise the
+ * product, the bias and the activation run as separate wasm kernels.
+ */
+export function fusedMatMulKernel({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const a = inputs['a']!;
+  const b = inputs['b']!;
+  const bias = inputs['bias'];
+  const prelu = inputs['preluActivationWeights'];
+  const transposeA = Boolean(attrs['transposeA']);
+  const transposeB = Boolean(attrs['transposeB']);
+  const batchA = a.shape.slice(0, -2).reduce((p, v) => p * v, 1);
+  const batchB = b.shape.slice(0, -2).reduce((p, v) => p * v, 1);
+  const batched = Math.max(batchA, batchB) > 1;
+  const stockOk = a.dtype === 'float32' && b.dtype === 'float32' && a.shape.length === 3 && b.shape.length === 3
+    && (bias === undefined || bias.shape.length === 1);
+  if (stockOk && !transposeA && !transposeB && (!batched || bias === undefined)) {
+    return run('_FusedMatMul', backend, inputs, attrs);
+  }
+  const a2 = untranspose(backend, a, transposeA);
+  const b2 = untranspose(backend, b, transposeB);
+  const owned: TensorInfo[] = [];
+  if (a2 !== a) owned.push(a2);
+  if (b2 !== b) owned.push(b2);
+  try {
+    const plain = { ...attrs, transposeA: false, transposeB: false };
+    if (stockOk && (!batched || bias === undefined)) {
+      return run('_FusedMatMul', backend, { ...inputs, a: a2, b: b2 }, plain);
+    }
+    if (stockOk && batchB === 1) {
+      const [, m, k] = a2.shape as [number, number, number];
+      const n = b2.shape[2]!;
+      const out = run('_FusedMatMul', backend, { ...inputs, a: { ...a2, shape: [1, batchA * m, k] }, b: b2 }, plain);
+      return { ...out, shape: [batchA, m, n] };
+    }
+    let out = run('BatchMatMul', backend, { a: a2, b: b2 }, plain);
+    if (bias !== undefined) {
+      const withBias = run('Add', backend, { a: out, b: bias });
+      release(backend, out);
+      out = withBias;
+    }
+    const act = activationKernel(String(attrs['activation'] ?? 'linear'), attrs, prelu);
+    if (act !== null) {
+      const activated = run(act.name, backend, { x: out, ...act.inputs }, act.attrs);
+      release(backend, out);
+      out = activated;
+    }
+    return out;
+  } finally {
+    release(backend, ...owned);
+  }
+}
