@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { getLossRegistry } from './global-registry.js';
+import { installDefaultPluginLoader } from './discovery.js';
 
 export { CORE_API_VERSION } from './version.js';
 export * from './errors.js';
@@ -10,6 +11,9 @@ export { registerLossFunction } from './register-function.js';
 export { LossRegistry, conventionalPackageName } from './registry.js';
 export type { RegisteredLoss, LossDescription, ResolveOptions, ResolveAsyncOptions, PluginLoader } from './registry.js';
 export { getLossRegistry } from './global-registry.js';
+export { loadPlugins, createPluginLoader, resolvePluginPackage, PluginLoadError } from './discovery.js';
+export type { DiscoveryOptions, LoadedPlugin } from './discovery.js';
+export { candidatePackages, isValidLossName, isValidPackageName, LOSS_NAME_PATTERN } from './plugin-names.js';
 export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction } from './reduction.js';
 export type { ResolvedLoss } from './resolved-loss.js';
 export { SumResolvedLoss } from './resolved-loss.js';
@@ -20,8 +24,10 @@ export { z } from 'zod';
 export { inject, type DependencyContainer, type InjectionToken } from 'tsyringe';
 
 // Create (or join) the process-wide registry now, so a second, incompatible copy of core
-// fails at import rather than at the first resolution.
+// fails at import rather than at the first resolution; resolveAsync/load then import
+// conventionally named plugin packages for names nobody registered.
 getLossRegistry();
+installDefaultPluginLoader();
 
 /** Shorthand for `getLossRegistry().resolve(spec)`. */
 export const resolveLoss: import('./registry.js').LossRegistry['resolve'] = (spec, options) =>

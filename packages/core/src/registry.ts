@@ -5,6 +5,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
 import { DuplicateLossError, LossSpecError, UnknownLossError, VersionMismatchError } from './errors.js';
 import { defaultOptions, strictSchema, validateOptions } from './options.js';
+import { candidatePackages } from './plugin-names.js';
 import type { LossMetadata, LossPlugin, LossPluginClass } from './plugin.js';
 import { DEFAULT_REDUCTION } from './reduction.js';
 import { SingleResolvedLoss, SumResolvedLoss, type ResolvedLoss } from './resolved-loss.js';
@@ -192,9 +193,12 @@ export class LossRegistry {
   }
 }
 
-/** The package a loss is expected in, by convention: `@losskit/loss-<name>`. */
+/**
+ * The package a loss is expected in, by convention: `@losskit/loss-<name>`, or
+ * `@<scope>/losskit-loss-<name>` for a scoped name `@<scope>/<name>`.
+ */
 export function conventionalPackageName(name: string): string {
-  return `@losskit/loss-${name.replace(/^@[^/]+\//, '').toLowerCase()}`;
+  return candidatePackages(name)[0] ?? `@losskit/loss-${name.replace(/^@[^/]+\//, '').toLowerCase()}`;
 }
 
 /** Builds a class plugin in a child container that holds its options and default dependencies. */
