@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import { TrainerInputError } from '../errors.js';
+
+/** Tensors as given: one tensor, an array in input/output order, or an object keyed by name. */
+export type TensorInput = tf.Tensor | readonly tf.Tensor[] | Readonly<Record<string, tf.Tensor>>;
+
+/** One batch (or a whole data set), in the model's input and output order. */
+export interface Batch {
+  xs: tf.Tensor[];
+  ys: tf.Tensor[];
+  /** Per-output sample weights (sampleWeight x classWeight), or undefined where unweighted. */
+  weights: (tf.Tensor | undefined)[];
+  size: number;
+}
+
+/** Orders tensors by the model's input (or output) names and checks their count. */
+export function toTensorList(value: TensorInput | undefined, names: readonly string[], what: 'x' | 'y'): tf.Tensor[] {
+  const role = what === 'x' ? 'input' : 'output';
+  if (value === undefined || value === null) {
+    throw new TrainerInputError(`fit: ${what} is missing; pass a tensor (or one per model ${role}).`);
+  }
+  let list: tf.Tensor[];
+  if (value instanceof tf.Tensor) list = [value];
+  else if (Array.isArray(value)) list = [...value];
+  else {
+    const record = value as Record<string, tf.Tensor>;
+    const unknown = Object.keys(record).filter((key) => !names.includes(key));
+    if (unknown.length) {
+      throw new TrainerInputError(`fit: ${what} has key(s) ${unknown.join(', ')} that are not model ${role}s; the model's ${role}s are ${names.join(', ')}.`);
+    }
+    list = names.map((name) => {
+      const tensor = record[name];
+      if (!tensor) throw new TrainerInputError(`fit: ${what} has no tensor for model ${role} '${name}'.`);
+      return tensor;
+    });
+  }
+  if (list.length !== names.length) {
+    throw new TrainerInputError(
+      `fit: ${what} has ${list.length} tensor(s) but the model has ${names.length} ${role}(s) (${names.join(', ')}); give one per ${role}.`,
+    );
+  }
+  list.forEach((tensor, i) => {
+    if (!(tensor instanceof tf.Tensor)) throw new TrainerInputError(`fit: ${what} for ${role} '${names[i]}' is not a tensor.`);
+    if (tensor.isDisposed) throw new TrainerInputError(`fit: ${what} for ${role} '${names[i]}' was already disposed.`);
+    if (tensor.rank === 0) throw new TrainerInputError(`fit: ${what} for ${role} '${names[i]}' is a scalar; the first axis must be the samples.`);
+  });
+  return list;
+}
+
+/** Checks that every tensor has the same number of samples and that x fits the model's inputs. */
+export function checkArrays(model: tf.LayersModel, xs: tf.Tensor[], ys: tf.Tensor[], where: string): number {
+  const counts = [...xs, ...ys].map((t) => t.shape[0]!);
+  const xCount = xs[0]!.shape[0]!;
+  const mismatchX = xs.find((t) => t.shape[0] !== xCount);
+  if (mismatchX) throw new TrainerInputError(`${where}: the x tensors have different sample counts (${xs.map((t) => t.shape[0]).join(', ')}); every input needs one row per sample.`);
+  const badY = ys.findIndex((t) => t.shape[0] !== xCount);
+  if (badY >= 0) {
+    throw new TrainerInputError(
+      `${where}: x has ${xCount} samples but y${ys.length > 1 ? ` (output '${model.outputNames[badY]}')` : ''} has ${ys[badY]!.shape[0]}; ` +
+        `x and y need the same number of samples (first axis).`,
+    );
+  }
+  if (counts.length && xCount === 0) throw new TrainerInputError(`${where}: the data is empty (0 samples); pass at least one sample.`);
+  xs.forEach((x, i) => {
+    const expected = model.inputs[i]!.shape;
+    if (!fits(x.shape, expected)) {
+      throw new TrainerInputError(
+        `${where}: x for input '${model.inputNames[i]}' has shape [${x.shape}] but the model expects [${expected.map((d) => d ?? 'batch')}]; reshape the data or the model's input layer.`,
+      );
+    }
+  });
+  return xCount;
+}
+
+/** y must match the output's shape, unless the output's loss accepts another (e.g. sparse labels). */
+export function checkTargets(model: tf.LayersModel, ys: tf.Tensor[], lossAccepts: (i: number, y: tf.Tensor) => string | undefined, where: string): void {
+  ys.forEach((y, i) => {
+    const expected = model.outputs[i]!.shape;
+    if (fits(y.shape, expected)) return;
+    const lossSays = lossAccepts(i, y);
+    if (lossSays === undefined) return;
+    throw new TrainerInputError(
+      `${where}: y for output '${model.outputNames[i]}' has shape [${y.shape}] but the model outputs [${expected.map((d) => d ?? 'batch')}]` +
+        `; make the targets match the last layer (e.g. one-hot encode class labels, or change the last layer's units). ` +
+        `The loss reported: ${lossSays}`,
+    );
+  });
+}
+
+function fits(actual: readonly number[], expected: readonly (number | null)[]): boolean {
+  return actual.length === expected.length && expected.every((dim, axis) => axis === 0 || dim === null || dim === actual[axis]);
+}
+
+/** Rows [start, start+size) of every tensor, or the rows in `indices`. */
+export function takeRows(tensors: readonly (tf.Tensor | undefined)[], start: number, size: number, order: Int32Array | undefined): (tf.Tensor | undefined)[] {
+  if (!order) return tensors.map((t) => (t ? sliceRows(t, start, size) : undefined));
+  return tf.tidy(() => {
+    const indices = tf.tensor1d(order.subarray(start, start + size), 'int32');
+    return tensors.map((t) => (t ? tf.gather(t, indices) : undefined)) as tf.Tensor[];
+  });
+}
+
+export function sliceRows(t: tf.Tensor, start: number, size: number): tf.Tensor {
+  const begin = t.shape.map((_, axis) => (axis === 0 ? start : 0));
+  const sizes = t.shape.map((dim, axis) => (axis === 0 ? size : dim));
+  return tf.slice(t, begin, sizes);
+}
+
+export function disposeBatch(batch: Batch): void {
+  tf.dispose([...batch.xs, ...batch.ys, ...batch.weights.filter((w): w is tf.Tensor => w !== undefined)]);
+}

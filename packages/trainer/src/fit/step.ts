@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from './data.js';
+import type { OutputLoss } from './losses.js';
+import type { OutputMetric } from './metrics.js';
+
+/** What one step computes, in the order of `logKeys`: total loss, each loss term, each metric. */
+export interface StepPlan {
+  model: tf.LayersModel;
+  losses: readonly OutputLoss[];
+  metrics: readonly OutputMetric[];
+}
+
+export function logKeys(plan: StepPlan): string[] {
+  return ['loss', ...plan.losses.map((l) => l.key), ...plan.metrics.map((m) => m.key)];
+}
+
+/**
+ * Forward pass, losses and metrics of one batch. Returns [total, ...terms, ...metrics] as one
+ * tensor so the caller reads them with a single data transfer. Runs inside the caller's tidy.
+ */
+function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.Scalar; row: tf.Tensor1D } {
+  const input = batch.xs.length === 1 ? batch.xs[0]! : batch.xs;
+  const outputs = plan.model.apply(input, { training }) as tf.Tensor | tf.Tensor[];
+  const preds = Array.isArray(outputs) ? outputs : [outputs];
+  const terms = plan.losses.map(({ outputIndex, loss }) => {
+    const value = loss.compute(batch.ys[outputIndex]!, preds[outputIndex]!, batch.weights[outputIndex]);
+    // Reduction 'none' leaves per-sample values; their mean is what enters the total.
+    return (value.rank === 0 ? value : tf.mean(value)) as tf.Scalar;
+  });
+  let total = tf.addN(terms.map((term, i) => (plan.losses[i]!.weight === 1 ? term : tf.mul(term, plan.losses[i]!.weight)))) as tf.Scalar;
+  if (training) {
+    // Kernel/activity regularizers, as model.fit adds them.
+    for (const penalty of plan.model.calculateLosses()) total = tf.add(total, penalty);
+  }
+  const metrics = plan.metrics.map((m) => m.compute(batch.ys[m.outputIndex]!, preds[m.outputIndex]!));
+  return { total, row: tf.stack([total, ...terms, ...metrics]) as tf.Tensor1D };
+}
+
+export interface StepResult {
+  values: Float32Array;
+  /** Whether the gradients were applied (false when a loss was not finite). */
+  applied: boolean;
+}
+
+/**
+ * One training step. Gradients are applied only if every loss value is finite, so a NaN
+ * batch never reaches the weights.
+ */
+export function trainStep(plan: StepPlan, optimizer: tf.Optimizer, variables: tf.Variable[], batch: Batch): StepResult {
+  let row: tf.Tensor | undefined;
+  let grads: tf.NamedTensorMap | undefined;
+  try {
+    const computed = tf.tidy(() => {
+      let kept: tf.Tensor1D | undefined;
+      let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+      try {
+        result = optimizer.computeGradients(() => {
+          const out = forward(plan, batch, true);
+          // The row is computed on the tape; keep it past computeGradients' own scope.
+          kept = tf.keep(out.row);
+          return out.total;
+        }, variables);
+      } catch (error) {
+        kept?.dispose();
+        throw error;
+      }
+      return { row: kept!, grads: result.grads, value: result.value };
+    });
+    row = computed.row;
+    grads = computed.grads;
+    computed.value.dispose();
+    const values = row.dataSync() as Float32Array;
+    const lossCount = 1 + plan.losses.length;
+    let finite = true;
+    for (let i = 0; i < lossCount; i++) if (!Number.isFinite(values[i]!)) finite = false;
+    if (finite) optimizer.applyGradients(grads);
+    return { values, applied: finite };
+  } finally {
+    if (row) row.dispose();
+    if (grads) tf.dispose(grads);
+  }
+}
+
+/** Losses and metrics of one batch in inference mode (validation). */
+export function evalStep(plan: StepPlan, batch: Batch): Float32Array {
+  const row = tf.tidy(() => forward(plan, batch, false).row);
+  try {
+    return row.dataSync() as Float32Array;
+  } finally {
+    row.dispose();
+  }
+}

@@ -1,0 +1,18 @@
+export { Trainer } from './trainer.js';
+export type { TrainerOptions, FitOptions, History, ValidationData, CheckpointOptions, DatasetElement } from './trainer.js';
+export { selectBackend, BACKEND_ENV_VAR } from './backend.js';
+export type { BackendChoice, BackendName, BackendPreference, SelectBackendOptions } from './backend.js';
+export { TrainerInputError, UnknownOptimizerError, BackendUnavailableError, NonFiniteLossError } from './errors.js';
+export { resolveOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizer.js';
+export type { Logger } from './logger.js';
+export type { Logs, TrainerCallback } from './fit/callbacks.js';
+export type { EarlyStoppingOptions } from './fit/early-stopping.js';
+export type { TensorInput } from './fit/data.js';
+export type { SampleWeightOption, ClassWeightOption, ClassWeightMap } from './fit/weights.js';
+export type { LossOption, LossWeightsOption } from './fit/losses.js';
+export type { MetricsOption } from './fit/metrics.js';
+export { epochOrder } from './fit/shuffle.js';
+// Persistence, progress and plots (src/persistence, src/progress, src/plot).
+export * from './persistence/index.js';
+export * from './progress/index.js';
+export * from './plot/index.js';
