@@ -14,6 +14,11 @@ export interface LossPlugin {
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
   /** Optional check of input shapes; throw a ShapeMismatchError to refuse them. */
   validateShapes?(yTrue: readonly number[], yPred: readonly number[]): void;
+  /**
+   * Optional asynchronous setup that compute() needs (loading a pretrained network, say).
+   * `registry.resolveAsync` awaits it; after a synchronous `resolve`, await `resolved.prepare()`.
+   */
+  prepare?(): Promise<void>;
   /** Frees tensors the plugin holds (not shared dependencies). */
   dispose?(): void;
 }

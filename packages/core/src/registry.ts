@@ -152,11 +152,13 @@ export class LossRegistry {
 
   /**
    * Like resolve, but first lets the plugin loader (package discovery) register names that
-   * are not registered yet.
+   * are not registered yet, and afterwards awaits the plugins' asynchronous setup (`prepare`).
    */
   async resolveAsync(spec: LossSpec, options: ResolveAsyncOptions = {}): Promise<ResolvedLoss> {
     await this.load(lossNamesIn(spec), options);
-    return this.resolve(spec, options);
+    const resolved = this.resolve(spec, options);
+    await resolved.prepare();
+    return resolved;
   }
 
   /** Registers what the loader can find for names that are missing; never throws for unknown names. */

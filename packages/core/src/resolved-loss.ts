@@ -17,6 +17,8 @@ export interface ResolvedLoss {
   compute(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor;
   /** A function for `model.compile({ loss })`, named after the loss so logs never say ''. */
   asTfjsLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+  /** Runs the plugins' asynchronous setup, if any; resolveAsync has already done it. */
+  prepare(): Promise<void>;
   dispose(): void;
 }
 
@@ -25,6 +27,7 @@ abstract class BaseResolvedLoss implements ResolvedLoss {
   abstract readonly reduction: Reduction;
   abstract readonly spec: SavedLossSpec;
   abstract perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
+  abstract prepare(): Promise<void>;
   abstract dispose(): void;
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
@@ -62,6 +65,10 @@ export class SingleResolvedLoss extends BaseResolvedLoss {
       );
     }
     return values;
+  }
+
+  async prepare(): Promise<void> {
+    await this.plugin.prepare?.();
   }
 
   dispose(): void {
@@ -114,6 +121,10 @@ export class SumResolvedLoss extends BaseResolvedLoss {
   /** Per-term values, for logging each term; keys are the terms' names. */
   termValues(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): Map<string, tf.Tensor> {
     return new Map(this.terms.map((term) => [term.name, term.compute(yTrue, yPred, sampleWeight)]));
+  }
+
+  async prepare(): Promise<void> {
+    for (const term of this.terms) await term.prepare();
   }
 
   dispose(): void {
