@@ -1,0 +1,151 @@
+// Benchmarks @losskit/wasm-training: training throughput on tfjs cpu, stock wasm and losskit's
+// wasm, side by side in one run. Kernel registrations are process-wide, so each configuration
+// runs in its own child process (`node wasm-training.bench.mjs --child <config>`); the parent
+// collects their figures and prints one JSON line per case.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const SELF = fileURLToPath(import.meta.url);
+// bench/ has no dependencies of its own: resolve tfjs the way @losskit/wasm-training does.
+const PKG = new URL('../packages/wasm-training/', import.meta.url);
+const requireFromPkg = createRequire(new URL('package.json', PKG));
+const load = (name) => import(pathToFileURL(requireFromPkg.resolve(name)).href);
+const MLP_BATCH = 128;
+const AE_BATCH = 64;
+// Forward + backward FLOPs per MLP sample: forward 2*sum(in*out); weight gradients the same;
+// input gradients for layers 2 and 3 only (the first layer's input needs none).
+const MLP_LAYERS = [[784, 512], [512, 512], [512, 10]];
+const MLP_FLOPS_PER_SAMPLE = MLP_LAYERS.reduce((s, [i, o]) => s + 4 * i * o, 0)
+  + MLP_LAYERS.slice(1).reduce((s, [i, o]) => s + 2 * i * o, 0);
+
+function randomData(size, seed) {
+  let a = seed >>> 0;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return out;
+}
+
+/** Steps per second of `step` (async), after `warmup` steps, for at least `minSeconds` and `minSteps`. */
+async function rate(step, { warmup = 2, minSteps = 3, minSeconds = 3 } = {}) {
+  for (let i = 0; i < warmup; i++) await step();
+  let steps = 0;
+  const t0 = performance.now();
+  while (steps < minSteps || performance.now() - t0 < minSeconds * 1000) {
+    await step();
+    steps++;
+  }
+  return steps / ((performance.now() - t0) / 1000);
+}
+
+async function child(config) {
+  const [backend, variant, model] = config.split(':'); // e.g. wasm:losskit:mlp
+  const tf = await load('@tensorflow/tfjs');
+  if (backend === 'wasm') {
+    await load('@tensorflow/tfjs-backend-wasm');
+    if (variant === 'losskit') await import(new URL('dist/index.js', PKG).href);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} unavailable`);
+  await tf.ready();
+  const result = {};
+  if (model === 'mlp') {
+    const net = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [784], units: 512, activation: 'relu' }),
+        tf.layers.dense({ units: 512, activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    net.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' });
+    const x = tf.tensor2d(randomData(MLP_BATCH * 784, 1), [MLP_BATCH, 784]);
+    const labels = tf.tensor1d(Array.from(randomData(MLP_BATCH, 2), (v) => Math.floor(v * 10)), 'int32');
+    const y = tf.oneHot(labels, 10).toFloat();
+    const slow = backend === 'cpu' || variant === 'stock';
+    const stepsPerSecond = await rate(() => net.trainOnBatch(x, y), slow ? { minSeconds: 4 } : { minSeconds: 5 });
+    result.sps = stepsPerSecond * MLP_BATCH;
+    result.gflops = (result.sps * MLP_FLOPS_PER_SAMPLE) / 1e9;
+    // A 1024x1024 matmul on the same backend, in the same process.
+    const a = tf.tensor2d(randomData(1024 * 1024, 3), [1024, 1024]);
+    const b = tf.tensor2d(randomData(1024 * 1024, 4), [1024, 1024]);
+    const matmulsPerSecond = await rate(async () => {
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+    }, backend === 'cpu' ? { warmup: 1, minSteps: 2, minSeconds: 2 } : { minSeconds: 3 });
+    result.matmul_gflops = (matmulsPerSecond * 2 * 1024 ** 3) / 1e9;
+  } else if (model === 'ae') {
+    const net = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.upSampling2d({ size: [2, 2] }),
+        tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid' }),
+      ],
+    });
+    net.compile({ optimizer: tf.train.adam(0.001), loss: 'meanSquaredError' });
+    const x = tf.tensor4d(randomData(AE_BATCH * 784, 5), [AE_BATCH, 28, 28, 1]);
+    const opts = backend === 'cpu' ? { warmup: 1, minSteps: 2, minSeconds: 4 } : { minSeconds: 5 };
+    result.sps = (await rate(() => net.trainOnBatch(x, x), opts)) * AE_BATCH;
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function measure(config) {
+  const r = spawnSync(process.execPath, [SELF, '--child', config], { encoding: 'utf8', timeout: 180000 });
+  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || line === undefined) {
+    const stderr = r.stderr ?? '';
+    const reason = stderr.match(/Kernel '[^']+' not registered for backend '[^']+'/)?.[0]
+      ?? stderr.trim().split('\n').filter((l) => /Error/.test(l)).slice(-1)[0] ?? 'no output';
+    return { error: `${config}: exit ${r.status ?? r.signal}: ${reason}`, reason };
+  }
+  return JSON.parse(line);
+}
+
+const round = (v, d = 1) => (typeof v === 'number' ? Number(v.toFixed(d)) : v);
+
+async function main() {
+  const cpuMlp = measure('cpu::mlp');
+  const stockMlp = measure('wasm:stock:mlp');
+  const losskitMlp = measure('wasm:losskit:mlp');
+  const mlpRatio = losskitMlp.sps / stockMlp.sps;
+  console.log(JSON.stringify({
+    bench: 'wasm', case: 'mlp', batch: MLP_BATCH,
+    cpu_sps: round(cpuMlp.sps), stock_wasm_sps: round(stockMlp.sps), losskit_wasm_sps: round(losskitMlp.sps),
+    ratio_vs_stock: round(mlpRatio, 2), ratio_vs_cpu: round(losskitMlp.sps / cpuMlp.sps, 2),
+    target: 5, pass: mlpRatio >= 5,
+    ...(cpuMlp.error || stockMlp.error || losskitMlp.error ? { error: [cpuMlp.error, stockMlp.error, losskitMlp.error].filter(Boolean).join('; ') } : {}),
+  }));
+
+  const cpuAe = measure('cpu::ae');
+  const losskitAe = measure('wasm:losskit:ae');
+  const stockAe = measure('wasm:stock:ae');
+  const aeRatio = losskitAe.sps / cpuAe.sps;
+  console.log(JSON.stringify({
+    bench: 'wasm', case: 'conv-autoencoder', batch: AE_BATCH,
+    cpu_sps: round(cpuAe.sps), losskit_wasm_sps: round(losskitAe.sps),
+    stock_wasm: stockAe.error ? `cannot train: ${stockAe.reason}` : round(stockAe.sps),
+    ratio_vs_cpu: round(aeRatio, 2), target: 20, pass: aeRatio >= 20,
+    ...(cpuAe.error || losskitAe.error ? { error: [cpuAe.error, losskitAe.error].filter(Boolean).join('; ') } : {}),
+  }));
+
+  const fraction = losskitMlp.gflops / losskitMlp.matmul_gflops;
+  console.log(JSON.stringify({
+    bench: 'wasm', case: 'mlp-efficiency', backend: 'losskit wasm',
+    mlp_gflops: round(losskitMlp.gflops, 2), matmul_1024_gflops: round(losskitMlp.matmul_gflops, 2),
+    fraction: round(fraction, 3), target: 0.5, pass: fraction >= 0.5,
+    stock_wasm_fraction: round(stockMlp.gflops / stockMlp.matmul_gflops, 3),
+    cpu_fraction: round(cpuMlp.gflops / cpuMlp.matmul_gflops, 3),
+  }));
+}
+
+if (process.argv[2] === '--child') {
+  await child(process.argv[3]);
+} else {
+  await main();
+}
