@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs';
+import { TrainerFileError } from './errors.js';
+
+/** What losskit.json records about the optimizer; its tensors go to a binary file beside it. */
+export interface SavedOptimizer {
+  className: string;
+  config: tf.serialization.ConfigDict;
+  /** In `getWeights()` order (iterations first, then slots by variable); `name` is TF.js's own. */
+  weights: { name: string; spec: tf.io.WeightsManifestEntry }[];
+  /**
+   * Running products Adam keeps in variables outside `getWeights()`. `setWeights` recomputes
+   * them as `pow(beta, iterations + 1)`; where a backend's pow differs in the last bits from the
+   * float32 product accumulated step by step, training after a load would drift from training
+   * that never stopped. Saving the exact values removes that dependence.
+   */
+  extras: Record<string, number>;
+}
+
+const EXTRA_VARIABLES = ['accBeta1', 'accBeta2'] as const;
+
+export async function serializeOptimizer(optimizer: tf.Optimizer): Promise<{ saved: SavedOptimizer; data: ArrayBuffer }> {
+  const className = optimizer.getClassName();
+  let named: Awaited<ReturnType<tf.Optimizer['getWeights']>>;
+  try {
+    named = await optimizer.getWeights();
+  } catch (error) {
+    throw new TrainerFileError(
+      `The ${className} optimizer cannot export its state (${(error as Error).message}). ` +
+        `Use one whose state TF.js can save (sgd, momentum, adam, rmsprop, adagrad, adadelta).`,
+    );
+  }
+  try {
+    // Unique names: decodeWeights returns a map, and the order is what setWeights relies on.
+    const { data, specs } = await tf.io.encodeWeights(named.map(({ tensor }, i) => ({ name: `slot-${i}`, tensor })));
+    const extras: Record<string, number> = {};
+    for (const key of EXTRA_VARIABLES) {
+      const variable = (optimizer as unknown as Record<string, unknown>)[key];
+      if (variable instanceof tf.Variable) extras[key] = (await variable.data())[0]!;
+    }
+    return {
+      saved: {
+        className,
+        config: optimizer.getConfig(),
+        weights: named.map(({ name }, i) => ({ name, spec: specs[i]! })),
+        extras,
+      },
+      data,
+    };
+  } finally {
+    // getWeights() hands out the live slot variables plus a fresh iterations scalar; free only the latter.
+    for (const { tensor } of named) if (!(tensor instanceof tf.Variable)) tensor.dispose();
+  }
+}
+
+/** Builds the optimizer class named in the file from its config (no state yet). */
+export function createOptimizer(saved: SavedOptimizer, file: string): tf.Optimizer {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[saved.className];
+  if (!entry) {
+    throw new TrainerFileError(
+      `${file} names the optimizer class '${saved.className}', which TF.js does not know. ` +
+        `Register it with tf.serialization.registerClass before loading.`,
+    );
+  }
+  const [cls, fromConfig] = entry;
+  return fromConfig(cls, saved.config) as tf.Optimizer;
+}
+
+/**
+ * Puts saved slots into `optimizer`. TF.js optimizers create their slot variables lazily on the
+ * first applyGradients, keyed by position in the gradient list; setWeights creates them from
+ * the saved values in that same order, so the next step finds them and does not zero them.
+ */
+export async function restoreOptimizerState(
+  optimizer: tf.Optimizer,
+  saved: SavedOptimizer,
+  data: ArrayBuffer,
+  file: string,
+): Promise<void> {
+  let decoded: tf.NamedTensorMap;
+  try {
+    decoded = tf.io.decodeWeights(data, saved.weights.map(({ spec }) => spec));
+  } catch (error) {
+    throw new TrainerFileError(`The optimizer state in ${file} cannot be decoded (${(error as Error).message}); the file is corrupt.`);
+  }
+  const values = saved.weights.map(({ name, spec }) => ({ name, tensor: decoded[spec.name]! }));
+  try {
+    await optimizer.setWeights(values);
+    for (const [key, value] of Object.entries(saved.extras ?? {})) {
+      const variable = (optimizer as unknown as Record<string, unknown>)[key];
+      if (variable instanceof tf.Variable) tf.tidy(() => variable.assign(tf.scalar(value)));
+    }
+  } finally {
+    // setWeights wraps each value in a new variable sharing its data; drop our handles.
+    for (const { tensor } of values) tensor.dispose();
+  }
+}
