@@ -1,0 +1,119 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { DependencyContainer } from '@losskit/core';
+
+/** The checks the kit runs, in order. */
+export const CHECK_IDS = [
+  'registration',
+  'options',
+  'shapes',
+  'finite',
+  'gradient',
+  'reductions',
+  'determinism',
+  'memory',
+  'serialization',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/** Inputs filled with one value each, where a loss must stay finite (values and gradient). */
+export interface EdgeCase {
+  label: string;
+  yTrue: number;
+  yPred: number;
+}
+
+export interface Tolerance {
+  /** Relative tolerance. */
+  rtol?: number;
+  /** Absolute tolerance. */
+  atol?: number;
+}
+
+export interface GradientTolerance extends Tolerance {
+  /** Central-difference step, relative to max(1, |y_pred|). */
+  step?: number;
+}
+
+/**
+ * What to check about one registered loss. Everything but `name` has a default; import the
+ * plugin (so that it registers) before running the checks.
+ */
+export interface LossPluginTestConfig {
+  /** The canonical name the plugin registers. */
+  name: string;
+  /** Expected aliases (exact set); when omitted, whatever aliases are declared must resolve. */
+  aliases?: readonly string[];
+  /** Expected options an empty spec resolves to. */
+  defaults?: Record<string, unknown>;
+  /** Options the schema must accept; each is also run through the numeric checks. */
+  validOptions?: readonly Record<string, unknown>[];
+  /** Options the schema must reject with InvalidOptionsError. */
+  invalidOptions?: readonly Record<string, unknown>[];
+  /** Shapes of y_true and y_pred, batch first. Default: [[4, 3], [2, 5], [3, 2, 4]]. */
+  inputs?: readonly (readonly number[])[];
+  /** Ranges random inputs are drawn from. Default: [-1, 1] for both. */
+  valueRange?: { yTrue?: readonly [number, number]; yPred?: readonly [number, number] };
+  /** Default: zeros, equal large values, large values apart. */
+  edgeCases?: readonly EdgeCase[];
+  /** Expected per-sample shape for an input shape. Default: the input shape without its last axis. */
+  perSampleShape?: (inputShape: readonly number[]) => number[];
+  /** An independent implementation of the per-sample values, compared on random and edge inputs. */
+  reference?: (yTrue: tf.Tensor, yPred: tf.Tensor, options: Record<string, unknown>) => tf.Tensor;
+  /** Where the plugin's dependencies come from (passed to resolve). */
+  container?: DependencyContainer;
+  /** Shapes of y_true and y_pred the loss must refuse. Default: [[2, 3], [2, 4]]. */
+  mismatchedShapes?: readonly [readonly number[], readonly number[]];
+  /** Tolerance of values against the reference and of reductions against the per-sample values. */
+  tolerance?: Tolerance;
+  gradient?: GradientTolerance;
+  /** Seed of the random inputs, so a failure can be reproduced. */
+  seed?: number;
+  /** Checks not to run, e.g. ['gradient'] for a loss that is not differentiable in y_pred. */
+  skip?: readonly CheckId[];
+}
+
+export type NormalizedConfig = Required<
+  Omit<LossPluginTestConfig, 'aliases' | 'defaults' | 'reference' | 'container' | 'valueRange' | 'tolerance' | 'gradient'>
+> &
+  Pick<LossPluginTestConfig, 'aliases' | 'defaults' | 'reference' | 'container'> & {
+    valueRange: { yTrue: readonly [number, number]; yPred: readonly [number, number] };
+    tolerance: Required<Tolerance>;
+    gradient: Required<GradientTolerance>;
+  };
+
+export const DEFAULT_EDGE_CASES: readonly EdgeCase[] = [
+  { label: 'zeros', yTrue: 0, yPred: 0 },
+  { label: 'equal large values', yTrue: 1e4, yPred: 1e4 },
+  { label: 'large values apart', yTrue: -1e4, yPred: 1e4 },
+  { label: 'zero target, large prediction', yTrue: 0, yPred: 1e4 },
+];
+
+export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig {
+  if (!config || typeof config.name !== 'string' || !config.name) {
+    throw new TypeError('@losskit/testkit: the config needs the name of the loss to check, e.g. { name: "huber" }.');
+  }
+  return {
+    name: config.name,
+    aliases: config.aliases,
+    defaults: config.defaults,
+    validOptions: config.validOptions ?? [],
+    invalidOptions: config.invalidOptions ?? [],
+    inputs: config.inputs ?? [[4, 3], [2, 5], [3, 2, 4]],
+    valueRange: { yTrue: config.valueRange?.yTrue ?? [-1, 1], yPred: config.valueRange?.yPred ?? [-1, 1] },
+    edgeCases: config.edgeCases ?? DEFAULT_EDGE_CASES,
+    perSampleShape: config.perSampleShape ?? ((shape) => shape.slice(0, -1)),
+    reference: config.reference,
+    container: config.container,
+    mismatchedShapes: config.mismatchedShapes ?? [[2, 3], [2, 4]],
+    tolerance: { rtol: config.tolerance?.rtol ?? 1e-5, atol: config.tolerance?.atol ?? 1e-6 },
+    // float32: a step of 1e-2 keeps the rounding error of a difference of losses (~1e-7 |L| / h)
+    // well below the tolerance, while the truncation error of a central difference is O(h^2).
+    gradient: {
+      step: config.gradient?.step ?? 1e-2,
+      rtol: config.gradient?.rtol ?? 1e-2,
+      atol: config.gradient?.atol ?? 1e-4,
+    },
+    seed: config.seed ?? 20240607,
+    skip: config.skip ?? [],
+  };
+}

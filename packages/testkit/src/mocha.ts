@@ -1,0 +1,38 @@
+import type { CheckId, LossPluginTestConfig } from './config.js';
+import { runCheck, selectChecks } from './check-plugin.js';
+
+interface MochaGlobals {
+  describe(title: string, body: () => void): unknown;
+  it(title: string, body: () => Promise<void>): unknown;
+}
+
+/**
+ * Registers one mocha `describe` block for the plugin with one `it` per check, so a failure
+ * shows which check broke and why. Call it at the top level of a mocha test file.
+ */
+export function describeLossPlugin(config: LossPluginTestConfig, options: { only?: readonly CheckId[] } = {}): void {
+  const { describe, it } = mochaGlobals();
+  describe(`loss plugin '${config.name}' (@losskit/testkit)`, () => {
+    for (const check of selectChecks(config, options.only)) {
+      it(check.title, async () => {
+        const result = await runCheck(check, config);
+        if (!result.passed) {
+          const error = new Error(`[${check.id}] ${result.message}`);
+          error.name = 'LossPluginCheckError';
+          throw error;
+        }
+      });
+    }
+  });
+}
+
+function mochaGlobals(): MochaGlobals {
+  const globals = globalThis as Partial<MochaGlobals>;
+  if (typeof globals.describe !== 'function' || typeof globals.it !== 'function') {
+    throw new Error(
+      'describeLossPlugin() needs mocha\'s describe/it globals: call it from a test file run by mocha, ' +
+        'or use checkLossPlugin(), which returns a report and throws on failure, with any other runner.',
+    );
+  }
+  return globals as MochaGlobals;
+}
