@@ -62,6 +62,7 @@ export function trainStep(plan: StepPlan, optimizer: tf.Optimizer, variables: tf
         }, variables);
       } catch (error) {
         kept?.dispose();
+        releaseGradientTape();
         throw error;
       }
       return { row: kept!, grads: result.grads, value: result.value };
@@ -89,4 +90,16 @@ export function evalStep(plan: StepPlan, batch: Batch): Float32Array {
   } finally {
     row.dispose();
   }
+}
+
+/**
+ * TF.js keeps a clone of every tensor a kernel saves for backprop and frees them only when
+ * the gradient pass completes; when the forward pass throws (a loss that fails), those clones
+ * stay on the engine's tape forever. Free them, once no gradient computation is running.
+ */
+function releaseGradientTape(): void {
+  const state = tf.engine().state as unknown as { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null };
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) if (node.saved) tf.dispose(node.saved);
+  state.activeTape = [];
 }
