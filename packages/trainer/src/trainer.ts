@@ -14,6 +14,17 @@ import { epochOrder, freshSeed } from './fit/shuffle.js';
 import { ArraySource, DatasetSource, type BatchSource, type DatasetElement } from './fit/sources.js';
 import { evalStep, logKeys, trainStep, type StepPlan } from './fit/step.js';
 import type { ClassWeightOption, SampleWeightOption } from './fit/weights.js';
+import {
+  cleanCheckpointLeftovers,
+  createCheckpointCallback,
+  latestCheckpoint,
+  loadTrainerState,
+  restoreLatestCheckpoint,
+  saveTrainer,
+  type CheckpointOptions,
+  type HistoryRecord,
+  type LoadTrainerOptions,
+} from './persistence/index.js';
 
 export interface TrainerOptions {
   model: tf.LayersModel;
@@ -35,13 +46,7 @@ export interface TrainerOptions {
   verbose?: boolean;
 }
 
-/**
- * Filled in by src/persistence (checkpoint every N epochs, keep K, resume). Open on purpose so
- * that module defines the fields; Trainer only passes it to the persistence callback factory.
- */
-export interface CheckpointOptions {
-  [option: string]: unknown;
-}
+export type { CheckpointOptions };
 
 export type ValidationData =
   | readonly [TensorInput, TensorInput]
@@ -72,7 +77,13 @@ export interface FitOptions {
   /** 0/false: no progress output. */
   verbose?: 0 | 1 | boolean;
   progress?: ProgressMode;
+  /** Write `checkpoint.dir/epoch-000012/` atomically every `everyEpochs` (default 1), keeping the last `keep` (default 3). */
   checkpoint?: CheckpointOptions;
+  /**
+   * Continue from the newest complete checkpoint in `checkpoint.dir` (weights, optimizer state,
+   * epoch counter, seed); starts from scratch when there is none yet. `initialEpoch` is ignored.
+   */
+  resume?: boolean;
 }
 
 export interface History {
@@ -120,6 +131,7 @@ export class Trainer {
   private readiness: Promise<Prepared> | undefined;
   private ready_: Prepared | undefined;
   private running = false;
+  private resumedHistory: HistoryRecord | undefined;
 
   constructor(private readonly options: TrainerOptions) {
     if (!options || !(options.model instanceof tf.LayersModel)) {
@@ -181,7 +193,9 @@ export class Trainer {
     const sources: BatchSource[] = [];
     try {
       await this.ready();
-      return await this.runFit(data, options, sources);
+      const resumed = options.resume ? await this.resumeFromCheckpoint(options) : options;
+      if (!resumed) return { epoch: [], history: {} };
+      return await this.runFit(data, resumed, sources);
     } finally {
       for (const source of sources) source.dispose();
       this.running = false;
@@ -227,7 +241,7 @@ export class Trainer {
     const keys = logKeys(plan);
     const seed = options.seed ?? freshSeed();
     const order = 'tensors' in data && settings.shuffle ? (epoch: number) => (size: number) => epochOrder(size, seed, epoch) : () => undefined;
-    const callbacks = await this.callbacksFor(options, settings, train.source, validation !== undefined);
+    const callbacks = await this.callbacksFor(options, settings, train.source, validation !== undefined, seed);
     const history: History = { epoch: [], history: {} };
     const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
 
@@ -323,14 +337,14 @@ export class Trainer {
     return source;
   }
 
-  private async callbacksFor(options: FitOptions, settings: FitSettings, train: BatchSource, hasValidation: boolean): Promise<CallbackList> {
+  private async callbacksFor(options: FitOptions, settings: FitSettings, train: BatchSource, hasValidation: boolean, seed: number | string): Promise<CallbackList> {
     const user = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks as TrainerCallback];
     const list: TrainerCallback[] = [...user];
     if (options.earlyStopping) {
       const early = options.earlyStopping === true ? {} : options.earlyStopping;
       list.push(earlyStoppingCallback(early, hasValidation ? 'val_loss' : 'loss', () => (this.stopTraining = true)));
     }
-    if (options.checkpoint) list.push(await this.checkpointCallback(options.checkpoint));
+    if (options.checkpoint) list.push(await this.checkpointCallback(options.checkpoint, seed));
     const silent = options.verbose === 0 || options.verbose === false || this.options.verbose === false;
     const mode = silent ? 'silent' : options.progress ?? 'auto';
     if (mode !== 'silent') {
@@ -348,9 +362,73 @@ export class Trainer {
     return new CallbackList(list);
   }
 
-  // Hook for src/persistence: return its checkpoint callback (createCheckpointCallback(this, options)).
-  private async checkpointCallback(_options: CheckpointOptions): Promise<TrainerCallback> {
-    throw new TrainerInputError('fit: the checkpoint option is not available in this build of @losskit/trainer yet.');
+  // Checkpoints hold the whole run's history (from a resumed checkpoint on) and the effective seed.
+  private async checkpointCallback(options: CheckpointOptions, seed: number | string): Promise<TrainerCallback> {
+    if (!options || typeof options.dir !== 'string') throw new TrainerInputError("fit: checkpoint needs a directory, e.g. checkpoint: { dir: 'runs/ckpt' }.");
+    const history = this.resumedHistory;
+    return createCheckpointCallback(this, { ...options, seed, ...(history ? { history } : {}) });
+  }
+
+  /** Restores the newest checkpoint into this trainer; the fit options to continue with, or undefined if the run is complete. */
+  private async resumeFromCheckpoint(options: FitOptions): Promise<FitOptions | undefined> {
+    this.resumedHistory = undefined;
+    if (!options.checkpoint?.dir) throw new TrainerInputError("fit: resume: true needs checkpoint: { dir } to resume from.");
+    const restored = await restoreLatestCheckpoint(this, options.checkpoint.dir);
+    if (!restored) return { ...options, initialEpoch: 0 };
+    this.resumedHistory = restored.history;
+    this.logger(`[losskit] resuming from ${restored.dir} (${restored.epochsCompleted} epochs completed)`);
+    if (restored.epochsCompleted >= (options.epochs ?? 1)) return undefined;
+    return { ...options, initialEpoch: restored.epochsCompleted, seed: options.seed ?? restored.seed };
+  }
+
+  /**
+   * Writes the model (loadable by plain tf.loadLayersModel), the optimizer state and the loss
+   * specs by canonical name with their plugin packages to `dir`, replacing it atomically.
+   */
+  async save(dir: string): Promise<void> {
+    await this.ready();
+    await saveTrainer(this, dir);
+  }
+
+  /**
+   * Restores a trainer written by `save` or a checkpoint directory: model, optimizer state, epoch
+   * counter, losses re-resolved by name (discovering plugin packages; `plugins` adds more).
+   */
+  static async load(dir: string, options: LoadTrainerOptions & Pick<TrainerOptions, 'logger' | 'verbose' | 'backend'> = {}): Promise<Trainer> {
+    const state = await loadTrainerState(dir, options);
+    const saved = state.constructorOptions as Partial<Trainer['constructorOptions']>;
+    const plugins = options.plugins ?? saved.plugins;
+    const backend = options.backend ?? saved.backend;
+    let trainer: Trainer | undefined;
+    try {
+      trainer = new Trainer({
+        model: state.model,
+        optimizer: state.optimizer,
+        loss: state.lossSpecs as LossOption,
+        ...(state.lossWeights !== undefined ? { lossWeights: state.lossWeights as LossWeightsOption } : {}),
+        ...(saved.metrics !== undefined ? { metrics: saved.metrics } : {}),
+        ...(backend !== undefined ? { backend } : {}),
+        ...(plugins !== undefined ? { plugins } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.verbose !== undefined ? { verbose: options.verbose } : {}),
+      });
+      trainer.epochsCompleted = state.epochsCompleted;
+      await trainer.ready();
+    } catch (error) {
+      trainer?.dispose();
+      state.model.dispose();
+      state.optimizer.dispose();
+      throw error;
+    }
+    return trainer;
+  }
+
+  /** Loads the newest complete checkpoint under `checkpointDir` (see `load`); fit on with `resume: true`. */
+  static async resume(checkpointDir: string, options: Parameters<typeof Trainer.load>[1] = {}): Promise<Trainer> {
+    await cleanCheckpointLeftovers(checkpointDir);
+    const latest = await latestCheckpoint(checkpointDir);
+    if (!latest) throw new TrainerInputError(`Trainer.resume: no complete checkpoint in ${checkpointDir}; start the run with fit({ checkpoint: { dir } }) first.`);
+    return Trainer.load(latest.dir, options);
   }
 
   private stopRequested(): boolean {

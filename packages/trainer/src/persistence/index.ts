@@ -25,6 +25,8 @@ export {
   cleanCheckpointLeftovers,
   loadLatestCheckpoint,
   createCheckpointCallback,
+  type CheckpointOptions,
   type CheckpointInfo,
   type CheckpointCallbackOptions,
 } from './checkpoints.js';
+export { restoreLatestCheckpoint, type RestorableTrainer, type RestoredRun } from './resume.js';
