@@ -27,7 +27,9 @@ function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.S
     // Reduction 'none' leaves per-sample values; their mean is what enters the total.
     return (value.rank === 0 ? value : tf.mean(value)) as tf.Scalar;
   });
-  let total = tf.addN(terms.map((term, i) => (plan.losses[i]!.weight === 1 ? term : tf.mul(term, plan.losses[i]!.weight)))) as tf.Scalar;
+  const weighted = terms.map((term, i) => (plan.losses[i]!.weight === 1 ? term : (tf.mul(term, plan.losses[i]!.weight) as tf.Scalar)));
+  // One output with weight 1 (the common case) needs no extra kernel for the total.
+  let total = weighted.length === 1 ? weighted[0]! : (tf.addN(weighted) as tf.Scalar);
   if (training) {
     // Kernel/activity regularizers, as model.fit adds them.
     for (const penalty of plan.model.calculateLosses()) total = tf.add(total, penalty);
