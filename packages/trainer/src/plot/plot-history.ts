@@ -100,11 +100,12 @@ export async function renderHistorySvg(history: PlotHistoryInput, options: PlotO
 }
 
 /** Rasterises an SVG with resvg; missing fonts only drop text, they never fail the render. */
-export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
+export async function svgToPng(svg: string, scale = 2, options: { systemFonts?: boolean } = {}): Promise<Buffer> {
   const { Resvg } = await loadResvg();
   const rendered = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+    // DejaVu is preferred where installed; any other system sans-serif serves as fallback.
+    font: { loadSystemFonts: options.systemFonts ?? true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
   }).render();
   return rendered.asPng();
 }

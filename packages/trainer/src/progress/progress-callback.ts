@@ -14,7 +14,9 @@ export interface ProgressStream {
 export interface ProgressSettings {
   /** The fit's `epochs` (TF.js counts absolute epochs, so a resumed run shows 8/10, not 1/3). */
   totalEpochs: number;
+  /** 0 when unknown (a tf.data.Dataset): the count seen in the first epoch is used from then on. */
   batchesPerEpoch: number;
+  /** 0 when unknown: samples/s is then left out. */
   samplesPerEpoch: number;
   /** Default: process.stderr, so progress never mixes with a program's data on stdout. */
   stream?: ProgressStream;
@@ -81,22 +83,26 @@ class EpochClock {
 
 function lineProgress(settings: ProgressSettings, stream: ProgressStream): ProgressCallback {
   const clock = new EpochClock();
+  let batches = 0;
   return {
     async onTrainBegin() {
       clock.startTraining();
     },
     async onEpochBegin() {
       clock.startEpoch();
+      batches = 0;
     },
-    async onBatchEnd() {},
+    async onBatchEnd() {
+      batches++;
+    },
     async onEpochEnd(epoch, logs = {}) {
       const seconds = clock.epochSeconds();
       const eta = clock.finishEpoch(settings.totalEpochs - (epoch + 1));
       const parts = [
         `Epoch ${epoch + 1}/${settings.totalEpochs}`,
-        `${settings.batchesPerEpoch} batches`,
+        `${batches || settings.batchesPerEpoch} batches`,
         ...formatLogs(logs),
-        `${formatRate(settings.samplesPerEpoch, seconds)} samples/s`,
+        ...(settings.samplesPerEpoch ? [`${formatRate(settings.samplesPerEpoch, seconds)} samples/s`] : []),
         `ETA ${formatDuration(eta)}`,
       ];
       stream.write(`${parts.join(' - ')}\n`);
@@ -121,14 +127,15 @@ function barProgress(settings: ProgressSettings, stream: ProgressStream): Progre
     },
     cliProgress.Presets.shades_classic,
   );
-  const samplesPerBatch = settings.samplesPerEpoch / Math.max(1, settings.batchesPerEpoch);
+  let batchesPerEpoch = settings.batchesPerEpoch;
+  const samplesPerBatch = () => settings.samplesPerEpoch / Math.max(1, batchesPerEpoch);
   let epochNumber = 0;
   let latest = '';
   const payload = (batchesDone: number) => ({
     epoch: epochNumber,
     epochs: settings.totalEpochs,
     logs: latest || 'loss -',
-    speed: formatRate(batchesDone * samplesPerBatch, clock.epochSeconds()),
+    speed: settings.samplesPerEpoch ? formatRate(batchesDone * samplesPerBatch(), clock.epochSeconds()) : '-',
   });
   return {
     async onTrainBegin() {
@@ -137,16 +144,19 @@ function barProgress(settings: ProgressSettings, stream: ProgressStream): Progre
     async onEpochBegin(epoch) {
       clock.startEpoch();
       epochNumber = epoch + 1;
-      bar.start(settings.batchesPerEpoch, 0, payload(0));
+      bar.start(Math.max(1, batchesPerEpoch), 0, payload(0));
     },
     async onBatchEnd(batch, logs = {}) {
       latest = formatLogs(logs, ['batch', 'size']).join(' ') || latest;
+      // A dataset's length is unknown until its first epoch ends; let the bar grow until then.
+      if (batch + 1 > bar.getTotal()) bar.setTotal(batch + 1);
       bar.update(batch + 1, payload(batch + 1));
     },
     async onEpochEnd(epoch, logs = {}) {
       latest = formatLogs(logs).join(' ');
       clock.finishEpoch(settings.totalEpochs - (epoch + 1));
-      bar.update(settings.batchesPerEpoch, payload(settings.batchesPerEpoch));
+      batchesPerEpoch = bar.getTotal();
+      bar.update(batchesPerEpoch, payload(batchesPerEpoch));
       bar.stop();
     },
     async onTrainEnd() {
