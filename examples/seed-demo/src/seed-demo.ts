@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@losskit/loss-mse';
-import { Trainer } from '@losskit/trainer';
+import { plotHistory, Trainer } from '@losskit/trainer';
 
 const SEED = 42;
 
@@ -30,3 +30,7 @@ const losses = history.loss!;
 console.log(`loss by epoch: ${losses.map((v) => v.toFixed(5)).join(', ')}`);
 console.log(`final loss (mse): ${losses[losses.length - 1]!.toFixed(6)}`);
 tf.dispose([x, y]);
+
+// Loss curve (added by the persistence/plots owner): a PNG anyone can open, rendered offline.
+const plotFile = await plotHistory(history, new URL('../out/loss-curve.png', import.meta.url).pathname, { title: 'seed demo: mse by epoch' });
+console.log(`loss curve: ${plotFile}`);
