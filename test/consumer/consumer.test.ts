@@ -1,0 +1,220 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+
+// Behaves like a user of the published packages: `pnpm pack` each package (run `pnpm build`
+// first: `pnpm test` does), make a fresh project outside the workspace, install only core,
+// trainer, loss-mse and the example plugin from the tarballs (their other dependencies come
+// from the registry), and train by loss name, with 'huber' found by discovery alone.
+// Everything is made anew each run: tarballs, project, node_modules. Only npm's content-
+// addressed download cache is shared, which cannot stand in for a missing step.
+
+const run = promisify(execFile);
+const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Every publishable package, so the test also proves each one packs. */
+const PACKED = {
+  '@losskit/core': 'packages/core',
+  '@losskit/trainer': 'packages/trainer',
+  '@losskit/wasm-training': 'packages/wasm-training',
+  '@losskit/loss-mse': 'packages/loss-mse',
+  '@losskit/loss-combined': 'packages/loss-combined',
+  '@losskit/testkit': 'packages/testkit',
+  'losskit-loss-huber': 'examples/losskit-loss-huber',
+} as const;
+type PackedName = keyof typeof PACKED;
+
+/** What the user installs; wasm-training comes along as the trainer's dependency (not published to a registry). */
+const INSTALLED: PackedName[] = ['@losskit/core', '@losskit/trainer', '@losskit/loss-mse', 'losskit-loss-huber', '@losskit/wasm-training'];
+
+const PEERS = ['@tensorflow/tfjs', 'tsyringe', 'reflect-metadata'] as const;
+
+// The user's program: it imports core and the trainer only, and names its losses.
+const TRAIN_SCRIPT = `
+import * as tf from '@tensorflow/tfjs';
+import { getLossRegistry } from '@losskit/core';
+import { Trainer } from '@losskit/trainer';
+
+const registry = getLossRegistry();
+const before = { mse: registry.has('mse'), huber: registry.has('huber') };
+
+// y = 2 x0 - 3 x1 + 0.5, from fixed inputs
+const n = 64;
+const xs = Array.from({ length: n }, (_, i) => [Math.sin(i), Math.cos(3 * i)]);
+const x = tf.tensor2d(xs);
+const y = tf.tensor2d(xs.map(([a, b]) => [2 * a - 3 * b + 0.5]));
+
+const results = {};
+for (const loss of ['mse', { name: 'huber', options: { delta: 0.5 } }]) {
+  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1, kernelInitializer: 'zeros' })] });
+  const trainer = new Trainer({ model, optimizer: tf.train.sgd(0.5), loss, verbose: false });
+  const history = await trainer.fit(x, y, { epochs: 15, batchSize: 16, seed: 1 });
+  results[typeof loss === 'string' ? loss : loss.name] = {
+    loss: history.history.loss,
+    spec: trainer.lossSpecs,
+    backend: trainer.backend.backend,
+  };
+  trainer.dispose();
+}
+console.log(JSON.stringify({ before, after: { mse: registry.has('mse'), huber: registry.has('huber') }, results }));
+`;
+
+describe('consumer install from packed tarballs (like a user)', function () {
+  // packing, a registry install and two short trainings; minutes on a cold npm cache
+  this.timeout(15 * 60 * 1000);
+
+  let root: string;
+  let tarballs: Record<PackedName, string>;
+  let versions: Record<PackedName, string>;
+  let project: string;
+
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'losskit-consumer-'));
+    project = path.join(root, 'app');
+    tarballs = await packAll(path.join(root, 'tarballs'));
+    versions = {} as Record<PackedName, string>;
+    for (const [name, tarball] of Object.entries(tarballs) as [PackedName, string][]) {
+      versions[name] = JSON.parse(await readFromTarball(tarball, 'package/package.json')).version;
+    }
+  });
+
+  after(() => {
+    if (root && !process.env.LOSSKIT_KEEP_CONSUMER) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('packs every package with workspace: and catalog: ranges rewritten to versions', async () => {
+    for (const [name, tarball] of Object.entries(tarballs) as [PackedName, string][]) {
+      const manifestText = await readFromTarball(tarball, 'package/package.json');
+      expect(manifestText, name).not.to.match(/"(workspace|catalog):/);
+      const manifest = JSON.parse(manifestText);
+      expect(manifest.name).to.equal(name);
+      const files = await listTarball(tarball);
+      expect(files, `${name} ships its build`).to.include(`package/${manifest.main.replace(/^\.\//, '')}`);
+    }
+    const huber = JSON.parse(await readFromTarball(tarballs['losskit-loss-huber'], 'package/package.json'));
+    const core = JSON.parse(await readFromTarball(tarballs['@losskit/core'], 'package/package.json'));
+    expect(huber.peerDependencies['@losskit/core']).to.equal(`^${core.version}`);
+    for (const peer of PEERS) expect(huber.peerDependencies[peer], peer).to.match(/^\^?\d+\.\d+\.\d+$/);
+    expect(huber.dependencies ?? {}).to.deep.equal({});
+  });
+
+  it('installs into a fresh project outside the workspace, without loss-combined or its dependencies', async () => {
+    mkdirSync(project, { recursive: true });
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'losskit-consumer', version: '1.0.0', private: true, type: 'module' }));
+    expect(path.relative(workspace, project).startsWith('..'), 'the project is outside the workspace').to.equal(true);
+    // The peers the plugin README tells users to install, at the ranges core declares.
+    const core = JSON.parse(await readFromTarball(tarballs['@losskit/core'], 'package/package.json'));
+    const peers = PEERS.map((peer) => `${peer}@${core.peerDependencies[peer]}`);
+    // tfjs-node, an optional dependency of the trainer, runs an install script that downloads
+    // libtensorflow; offline it fails and npm drops it ("reify failed optional dependency") and
+    // the install still succeeds, so no --omit=optional is needed. Where it builds, it is used.
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel', 'error', ...INSTALLED.map((name) => tarballs[name]), ...peers], {
+      cwd: project,
+      env: userEnvironment(),
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const modules = path.join(project, 'node_modules');
+    for (const name of INSTALLED) expect(existsSync(path.join(modules, name, 'package.json')), name).to.equal(true);
+    expect(existsSync(path.join(modules, '@losskit', 'loss-combined')), 'loss-combined installed').to.equal(false);
+    expect(existsSync(path.join(modules, 'nsfwjs')), 'nsfwjs installed').to.equal(false);
+    expect(existsSync(path.join(modules, '@losskit', 'testkit')), 'testkit installed').to.equal(false);
+    // One copy of core and of tfjs: plugins take them as peers.
+    expect(findPackageCopies(modules, '@losskit/core')).to.have.length(1);
+    expect(findPackageCopies(modules, '@tensorflow/tfjs-core')).to.have.length(1);
+  });
+
+  it("trains by name with 'mse' and with 'huber', both found by discovery", async () => {
+    writeFileSync(path.join(project, 'train.mjs'), TRAIN_SCRIPT);
+    expect(TRAIN_SCRIPT).not.to.match(/losskit-loss|loss-mse/);
+    const { stdout } = await run(process.execPath, ['train.mjs'], { cwd: project, env: userEnvironment(), maxBuffer: 16 * 1024 * 1024 });
+    const output = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(output.before).to.deep.equal({ mse: false, huber: false });
+    expect(output.after).to.deep.equal({ mse: true, huber: true });
+
+    const { mse, huber } = output.results;
+    expect(mse.spec).to.deep.include({ name: 'mse', package: { name: '@losskit/loss-mse', version: packedVersion('@losskit/loss-mse') } });
+    expect(huber.spec).to.deep.include({
+      name: 'huber',
+      options: { delta: 0.5 },
+      package: { name: 'losskit-loss-huber', version: packedVersion('losskit-loss-huber') },
+    });
+    for (const [name, result] of Object.entries({ mse, huber }) as [string, { loss: number[] }][]) {
+      expect(result.loss, name).to.have.length(15);
+      expect(result.loss.every(Number.isFinite), name).to.equal(true);
+      // A linear model on a linear target: training must cut the loss by far more than noise.
+      expect(result.loss.at(-1)!, `${name}: ${result.loss.join(', ')}`).to.be.below(result.loss[0]! / 10);
+    }
+  });
+
+  function packedVersion(name: PackedName): string {
+    return versions[name];
+  }
+});
+
+async function packAll(destination: string): Promise<Record<PackedName, string>> {
+  mkdirSync(destination, { recursive: true });
+  const result = {} as Record<PackedName, string>;
+  for (const [name, dir] of Object.entries(PACKED) as [PackedName, string][]) {
+    const before = new Set(readdirSync(destination));
+    await pnpmPack(path.join(workspace, dir), destination);
+    const created = readdirSync(destination).filter((file) => !before.has(file) && file.endsWith('.tgz'));
+    expect(created, `pnpm pack of ${name}`).to.have.length(1);
+    result[name] = path.join(destination, created[0]!);
+  }
+  return result;
+}
+
+/**
+ * pnpm 12 sometimes fails before packing while resolving the packageManager pin's binaries
+ * (ERR_PNPM_BAD_CONFIG_DEP, a registry 404 for a platform build; about one run in six here).
+ * That is pnpm's start-up, not packing, so only that error is retried.
+ */
+async function pnpmPack(dir: string, destination: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run('pnpm', ['pack', '--pack-destination', destination], { cwd: dir, env: userEnvironment() });
+      return;
+    } catch (error) {
+      const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
+      if (attempt >= 5 || !output.includes('ERR_PNPM_BAD_CONFIG_DEP')) throw error;
+    }
+  }
+}
+
+async function readFromTarball(tarball: string, file: string): Promise<string> {
+  const { stdout } = await run('tar', ['-xzOf', tarball, file], { maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+async function listTarball(tarball: string): Promise<string[]> {
+  const { stdout } = await run('tar', ['-tzf', tarball], { maxBuffer: 16 * 1024 * 1024 });
+  return stdout.split('\n').filter(Boolean);
+}
+
+/** Directories named like the package anywhere under node_modules (nested copies included). */
+function findPackageCopies(modules: string, name: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string, depth: number) => {
+    if (depth > 8 || !existsSync(dir)) return;
+    if (existsSync(path.join(dir, ...name.split('/'), 'package.json'))) found.push(path.join(dir, name));
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const scopeOrPackage = path.join(dir, entry.name);
+      const packages = entry.name.startsWith('@') ? readdirSync(scopeOrPackage).map((p) => path.join(scopeOrPackage, p)) : [scopeOrPackage];
+      for (const pkg of packages) visit(path.join(pkg, 'node_modules'), depth + 1);
+    }
+  };
+  visit(modules, 0);
+  return found;
+}
+
+/** The environment without what `pnpm test` adds for its scripts, so npm behaves as for a user. */
+function userEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_)/i.test(key) && key !== 'NODE_OPTIONS' && key !== 'INIT_CWD'),
+  );
+}
