@@ -72,6 +72,8 @@ export class LossRegistry {
   readonly apiVersion = CORE_API_VERSION;
   private readonly byName = new Map<string, RegisteredLoss>();
   private readonly canonical = new Map<string, RegisteredLoss>();
+  /** Built-ins by each of their names, so one comes back when a plugin that took its name goes. */
+  private readonly builtins = new Map<string, RegisteredLoss>();
   private loader: PluginLoader | undefined;
 
   /** Registers a plugin under its canonical name and aliases. */
@@ -87,16 +89,28 @@ export class LossRegistry {
       const existing = this.byName.get(name);
       if (existing && existing !== entry) this.forgetName(existing, name);
       this.byName.set(name, entry);
+      if (entry.builtin) this.builtins.set(name, entry);
     }
     this.canonical.set(entry.meta.name, entry);
   }
 
-  /** Removes a loss and all its aliases. Returns whether it was registered. */
+  /**
+   * Removes a loss and all its aliases; a TF.js built-in it had taken a name from answers to
+   * that name again. Returns whether it was registered.
+   */
   unregister(name: string): boolean {
     const entry = this.byName.get(name);
     if (!entry) return false;
-    for (const [key, value] of [...this.byName]) if (value === entry) this.byName.delete(key);
-    this.canonical.delete(entry.name);
+    for (const [key, value] of [...this.byName]) {
+      if (value !== entry) continue;
+      this.byName.delete(key);
+      const builtin = this.builtins.get(key);
+      if (builtin && builtin !== entry) {
+        this.byName.set(key, builtin);
+        if (builtin.name === key) this.canonical.set(key, builtin);
+      }
+    }
+    if (this.canonical.get(entry.name) === entry) this.canonical.delete(entry.name);
     return true;
   }
 

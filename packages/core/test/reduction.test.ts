@@ -100,13 +100,13 @@ describe('core: weighted-sum specs', () => {
   });
 
   it('adds the terms per sample with their weights, then reduces once', () => {
-    const loss = getLossRegistry().resolve({ sum: ['mean-absolute-error', { name: 'mean-squared-error', weight: 0.25 }], reduction: 'sum' });
-    expect(loss.name).to.equal('mean-absolute-error+mean-squared-error');
+    const loss = getLossRegistry().resolve({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction: 'sum' });
+    expect(loss.name).to.equal('mean-absolute-error+hinge');
     const yTrue = tf.tensor2d([[0, 0], [1, 1]]);
     const yPred = tf.tensor2d([[2, 0], [1, 4]]);
-    // mae: [1, 1.5]; mse: [2, 4.5]; per sample: [1 + 0.5, 1.5 + 1.125]
-    expect(Array.from(loss.perSample(yTrue, yPred).dataSync())).to.deep.equal([1.5, 2.625]);
-    expect(scalarOf(loss.compute(yTrue, yPred))).to.be.closeTo(4.125, 1e-6);
+    // mae: [1, 1.5]; hinge = mean(max(0, 1 - t*p)): [1, 0]; per sample: [1 + 0.25, 1.5 + 0]
+    expect(Array.from(loss.perSample(yTrue, yPred).dataSync())).to.deep.equal([1.25, 1.5]);
+    expect(scalarOf(loss.compute(yTrue, yPred))).to.be.closeTo(2.75, 1e-6);
   });
 
   it('its saved spec is plain JSON that resolves to the same loss', () => {
