@@ -15,13 +15,13 @@ export function constantFeatures(
   const packed = tf.customGrad(((x: tf.Tensor) => {
     const features = extract(x as tf.Tensor4D);
     shapes = features.map((feature) => feature.shape);
-    // customGrad has a single output, so the layers' features travel packed side by side.
-    const value = features.length === 1
-      ? features[0]!.reshape([x.shape[0]!, -1])
-      : tf.concat(features.map((feature) => feature.reshape([x.shape[0]!, -1])), 1);
+    // customGrad has a single output, so the layers' features travel packed one after the
+    // other in a flat tensor: splitting that is a contiguous copy, whereas splitting along a
+    // second axis takes tfjs-cpu's strided path (0.6 s for two MobileNetV2 layers, batch 16).
+    const value = features.length === 1 ? features[0]!.reshape([-1]) : tf.concat(features.map((feature) => feature.reshape([-1])));
     return { value, gradFunc: () => tf.zerosLike(x) };
-  }) as unknown as Parameters<typeof tf.customGrad>[0])(images) as tf.Tensor2D;
+  }) as unknown as Parameters<typeof tf.customGrad>[0])(images) as tf.Tensor1D;
   if (shapes.length === 1) return [packed.reshape(shapes[0]!)];
-  const sizes = shapes.map(([, h, w, c]) => h * w * c);
-  return tf.split(packed, sizes, 1).map((part, i) => part.reshape(shapes[i]!));
+  const sizes = shapes.map(([n, h, w, c]) => n * h * w * c);
+  return tf.split(packed, sizes).map((part, i) => part.reshape(shapes[i]!));
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureExtractor } from '../feature-extractor.js';
+import { runFrozen } from './frozen-executor.js';
 
 export interface LayersModelExtractorOptions {
   /** Input value range the network was trained on; default [0, 1]. */
@@ -12,8 +13,8 @@ export interface LayersModelExtractorOptions {
 
 /**
  * A FeatureExtractor over any tfjs layers model. The model is frozen (its layers set
- * non-trainable) so no optimiser ever updates it; for each set of requested layers a
- * truncated model ending at those layers is built once and kept.
+ * non-trainable) so no optimiser ever updates it, and evaluated only as far as the requested
+ * layers, with no weight gradients (see frozen-executor).
  */
 export class LayersModelExtractor implements FeatureExtractor {
   readonly description: string;
@@ -21,7 +22,6 @@ export class LayersModelExtractor implements FeatureExtractor {
   readonly inputChannels: number;
   readonly inputRange: readonly [number, number];
   readonly minSize: number;
-  private readonly truncated = new Map<string, tf.LayersModel>();
 
   constructor(
     readonly model: tf.LayersModel,
@@ -38,21 +38,7 @@ export class LayersModelExtractor implements FeatureExtractor {
   }
 
   extract(images: tf.Tensor4D, layers: readonly string[]): tf.Tensor4D[] {
-    // training: false keeps BatchNorm on its moving statistics and Dropout off.
-    const out = this.truncatedAt(layers).apply(images, { training: false });
-    return (Array.isArray(out) ? out : [out]) as tf.Tensor4D[];
-  }
-
-  private truncatedAt(layers: readonly string[]): tf.LayersModel {
-    const key = layers.join('\u0000');
-    let model = this.truncated.get(key);
-    if (!model) {
-      model = tf.model({
-        inputs: this.model.inputs,
-        outputs: layers.map((name) => this.model.getLayer(name).output as tf.SymbolicTensor),
-      });
-      this.truncated.set(key, model);
-    }
-    return model;
+    const outputs = layers.map((name) => this.model.getLayer(name).output as tf.SymbolicTensor);
+    return runFrozen(this.model.inputs, images, outputs) as tf.Tensor4D[];
   }
 }
