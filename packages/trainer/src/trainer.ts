@@ -11,8 +11,9 @@ import { createProgressCallback, type ProgressMode, type ProgressStream } from '
 import { resolveOutputLosses, type LossOption, type LossWeightsOption, type OutputLoss } from './fit/losses.js';
 import { resolveMetrics, type MetricsOption, type OutputMetric } from './fit/metrics.js';
 import { epochOrder, freshSeed } from './fit/shuffle.js';
+import { withSeededMathRandom } from './fit/seeded-random.js';
 import { ArraySource, DatasetSource, type BatchSource, type DatasetElement } from './fit/sources.js';
-import { evalStep, logKeys, trainStep, type StepPlan } from './fit/step.js';
+import { evalStep, logKeys, trainStep, type StepPlan, type StepResult } from './fit/step.js';
 import type { ClassWeightOption, SampleWeightOption } from './fit/weights.js';
 import {
   cleanCheckpointLeftovers,
@@ -69,7 +70,10 @@ export interface FitOptions {
   sampleWeight?: SampleWeightOption;
   /** Class index -> weight (or per output), for one-hot or integer targets. */
   classWeight?: ClassWeightOption;
-  /** Shuffling becomes a function of (seed, epoch) only: reproducible and resumable. */
+  /**
+   * Shuffling becomes a function of (seed, epoch), and randomness inside layers (Dropout, ...)
+   * a function of (seed, epoch, batch): reproducible and resumable.
+   */
   seed?: number | string;
   earlyStopping?: EarlyStoppingOptions | boolean;
   /** What a NaN/Inf loss does: 'throw' (default) or 'skip-batch'. Either way its gradients are not applied. */
@@ -240,6 +244,11 @@ export class Trainer {
     const validation = this.validationSource(options, train.validation, sources);
     const keys = logKeys(plan);
     const seed = options.seed ?? freshSeed();
+    // Only a seed the caller chose makes in-layer randomness (Dropout, ...) reproducible; a run
+    // without one keeps TF.js's own Math.random()-seeded draws.
+    const step = options.seed === undefined
+      ? (_epoch: number, _batch: number, run: () => StepResult) => run()
+      : (epoch: number, batch: number, run: () => StepResult) => withSeededMathRandom(seed, epoch, batch, run);
     const order = 'tensors' in data && settings.shuffle ? (epoch: number) => (size: number) => epochOrder(size, seed, epoch) : () => undefined;
     const callbacks = await this.callbacksFor(options, settings, train.source, validation !== undefined, seed);
     const history: History = { epoch: [], history: {} };
@@ -259,7 +268,7 @@ export class Trainer {
         let result;
         try {
           await callbacks.batchBegin(batchIndex, {});
-          result = trainStep(plan, this.optimizer, variables, batch);
+          result = step(epoch, batchIndex, () => trainStep(plan, this.optimizer, variables, batch));
         } finally {
           disposeBatch(batch);
         }
