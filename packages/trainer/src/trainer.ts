@@ -13,7 +13,7 @@ import { resolveMetrics, type MetricsOption, type OutputMetric } from './fit/met
 import { epochOrder, freshSeed } from './fit/shuffle.js';
 import { withSeededMathRandom } from './fit/seeded-random.js';
 import { ArraySource, DatasetSource, type BatchSource, type DatasetElement } from './fit/sources.js';
-import { evalStep, logKeys, trainStep, type StepPlan, type StepResult } from './fit/step.js';
+import { evalStep, logKeys, lossTermKeys, trainStep, type StepPlan, type StepResult } from './fit/step.js';
 import type { ClassWeightOption, SampleWeightOption } from './fit/weights.js';
 import {
   cleanCheckpointLeftovers,
@@ -273,7 +273,7 @@ export class Trainer {
           disposeBatch(batch);
         }
         if (!result.applied) {
-          if (settings.nanPolicy === 'throw') throw nonFinite(keys, result.values, plan.losses.length, epoch, batchIndex);
+          if (settings.nanPolicy === 'throw') throw nonFinite(plan, result.values, epoch, batchIndex);
           skipped++;
         } else {
           for (let k = 0; k < keys.length; k++) sums[k]! += result.values[k]! * batch.size;
@@ -508,11 +508,14 @@ function toLogs(keys: readonly string[], values: ArrayLike<number>): Logs {
   return Object.fromEntries(keys.map((key, k) => [key, values[k]!]));
 }
 
-function nonFinite(keys: readonly string[], values: ArrayLike<number>, lossTerms: number, epoch: number, batch: number): NonFiniteLossError {
-  // Name the loss term that went bad, not just the total (index 0) it spoils; terms are 1..lossTerms.
-  for (let k = 1; k <= lossTerms; k++) {
-    if (!Number.isFinite(values[k]!)) return new NonFiniteLossError(keys[k]!, values[k]!, epoch, batch);
-  }
+function nonFinite(plan: StepPlan, values: ArrayLike<number>, epoch: number, batch: number): NonFiniteLossError {
+  // Name the loss term that went bad, not just the total (index 0) it spoils. Values 1.. follow
+  // lossTermKeys; a sum's own term is the most precise name, so it wins over the sum.
+  const keys = lossTermKeys(plan);
+  const parts = new Set(plan.losses.flatMap((l) => l.partKeys));
+  const bad = keys.map((key, k) => ({ key, value: values[k + 1]! })).filter(({ value }) => !Number.isFinite(value));
+  const worst = bad.find(({ key }) => parts.has(key)) ?? bad[0];
+  if (worst) return new NonFiniteLossError(worst.key, worst.value, epoch, batch);
   return new NonFiniteLossError('loss (regularization penalties)', values[0]!, epoch, batch);
 }
 

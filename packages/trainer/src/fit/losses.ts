@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { getLossRegistry, type LossSpec, type ResolvedLoss, type SavedLossSpec } from '@losskit/core';
+import { getLossRegistry, isSumSpec, type LossSpec, type ResolvedLoss, type SavedLossSpec, type SumResolvedLoss } from '@losskit/core';
 import { TrainerInputError } from '../errors.js';
 import { likeInput, perOutput, type PerOutput } from './outputs.js';
 
@@ -12,6 +12,10 @@ export interface OutputLoss {
   loss: ResolvedLoss;
   /** Its factor in the total loss (`lossWeights`). */
   weight: number;
+  /** For a `{ sum: [...] }` loss: a history key per term (`mse`, `out_a/mse`); empty otherwise. */
+  partKeys: readonly string[];
+  /** Each term's value in `partKeys` order (see `sumParts`); only set when there are parts. */
+  partValues?: (yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight: tf.Tensor | undefined) => tf.Scalar[];
 }
 
 export type LossOption = PerOutput<LossSpec>;
@@ -39,7 +43,8 @@ export async function resolveOutputLosses(
     for (const [i, spec] of specs.entries()) {
       const resolved = await registry.resolveAsync(spec, { plugins });
       const outputName = model.outputNames[i]!;
-      terms.push({ outputIndex: i, outputName, key: multi ? `${outputName}/${resolved.name}` : resolved.name, loss: resolved, weight: weights[i]! });
+      const prefix = multi ? `${outputName}/` : '';
+      terms.push({ outputIndex: i, outputName, key: `${prefix}${resolved.name}`, loss: resolved, weight: weights[i]!, ...sumParts(resolved, prefix) });
     }
   } catch (error) {
     for (const term of terms) term.loss.dispose();
@@ -57,4 +62,28 @@ export function resolveLossWeights(model: tf.LayersModel, lossWeights: LossWeigh
     }
   });
   return weights;
+}
+
+/**
+ * A sum `a+b` is logged under its own key and, besides, each term under its canonical name, as
+ * core's `SumResolvedLoss.termValues` computes it: the term's loss with the sample weights,
+ * averaged over the batch (sum_over_batch_size), before the term's weight in the sum. With the
+ * sum's default reduction (or 'none') the weighted terms add up to the sum's value.
+ *
+ * Not split: a one-term sum (its key already is the term's name) and a sum naming a loss twice
+ * (termValues keys its values by name, so two terms of one name cannot be told apart).
+ */
+function sumParts(resolved: ResolvedLoss, prefix: string): Pick<OutputLoss, 'partKeys' | 'partValues'> {
+  const sum = resolved as Partial<SumResolvedLoss>;
+  if (!isSumSpec(resolved.spec) || typeof sum.termValues !== 'function') return { partKeys: [] };
+  const names = resolved.spec.sum.map((term) => term.name);
+  if (names.length < 2 || new Set(names).size !== names.length) return { partKeys: [] };
+  const termValues = sum.termValues.bind(resolved);
+  return {
+    partKeys: names.map((name) => `${prefix}${name}`),
+    partValues: (yTrue, yPred, sampleWeight) => {
+      const values = termValues(yTrue, yPred, sampleWeight);
+      return names.map((name) => values.get(name) as tf.Scalar);
+    },
+  };
 }

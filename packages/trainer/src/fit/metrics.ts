@@ -46,7 +46,7 @@ export async function resolveMetrics(
   if (metrics === undefined) return [];
   const perOut = perOutput<readonly string[]>(model, metrics as never, isMetricList, 'metrics');
   const multi = model.outputNames.length > 1;
-  const taken = new Set(['loss', ...losses.map((l) => l.key)]);
+  const taken = new Set(['loss', ...losses.flatMap((l) => [l.key, ...l.partKeys])]);
   const result: OutputMetric[] = [];
   for (const [i, names] of perOut.entries()) {
     for (const name of names) {

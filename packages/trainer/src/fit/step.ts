@@ -3,7 +3,7 @@ import type { Batch } from './data.js';
 import type { OutputLoss } from './losses.js';
 import type { OutputMetric } from './metrics.js';
 
-/** What one step computes, in the order of `logKeys`: total loss, each loss term, each metric. */
+/** What one step computes, in the order of `logKeys`: total loss, each loss term (and a sum's terms), each metric. */
 export interface StepPlan {
   model: tf.LayersModel;
   losses: readonly OutputLoss[];
@@ -11,11 +11,16 @@ export interface StepPlan {
 }
 
 export function logKeys(plan: StepPlan): string[] {
-  return ['loss', ...plan.losses.map((l) => l.key), ...plan.metrics.map((m) => m.key)];
+  return ['loss', ...lossTermKeys(plan), ...plan.metrics.map((m) => m.key)];
+}
+
+/** Keys of the loss values after the total: each output's loss, followed by its sum's terms. */
+export function lossTermKeys(plan: StepPlan): string[] {
+  return plan.losses.flatMap((l) => [l.key, ...l.partKeys]);
 }
 
 /**
- * Forward pass, losses and metrics of one batch. Returns [total, ...terms, ...metrics] as one
+ * Forward pass, losses and metrics of one batch. Returns [total, ...loss terms, ...metrics] as one
  * tensor so the caller reads them with a single data transfer. Runs inside the caller's tidy.
  */
 function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.Scalar; row: tf.Tensor1D } {
@@ -27,6 +32,12 @@ function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.S
     // Reduction 'none' leaves per-sample values; their mean is what enters the total.
     return (value.rank === 0 ? value : tf.mean(value)) as tf.Scalar;
   });
+  // A sum's terms, for the log only (off the gradient path, so backprop skips them). This
+  // computes each term a second time; only sums with parts pay for it.
+  const logged = plan.losses.flatMap(({ outputIndex, partValues }, i) => [
+    terms[i]!,
+    ...(partValues ? partValues(batch.ys[outputIndex]!, preds[outputIndex]!, batch.weights[outputIndex]) : []),
+  ]);
   const weighted = terms.map((term, i) => (plan.losses[i]!.weight === 1 ? term : (tf.mul(term, plan.losses[i]!.weight) as tf.Scalar)));
   // One output with weight 1 (the common case) needs no extra kernel for the total.
   let total = weighted.length === 1 ? weighted[0]! : (tf.addN(weighted) as tf.Scalar);
@@ -35,7 +46,7 @@ function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.S
     for (const penalty of plan.model.calculateLosses()) total = tf.add(total, penalty);
   }
   const metrics = plan.metrics.map((m) => m.compute(batch.ys[m.outputIndex]!, preds[m.outputIndex]!));
-  return { total, row: tf.stack([total, ...terms, ...metrics]) as tf.Tensor1D };
+  return { total, row: tf.stack([total, ...logged, ...metrics]) as tf.Tensor1D };
 }
 
 export interface StepResult {
@@ -73,7 +84,7 @@ export function trainStep(plan: StepPlan, optimizer: tf.Optimizer, variables: tf
     grads = computed.grads;
     computed.value.dispose();
     const values = row.dataSync() as Float32Array;
-    const lossCount = 1 + plan.losses.length;
+    const lossCount = 1 + lossTermKeys(plan).length;
     let finite = true;
     for (let i = 0; i < lossCount; i++) if (!Number.isFinite(values[i]!)) finite = false;
     if (finite) optimizer.applyGradients(grads);
