@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@losskit/loss-mse';
-import { plotHistory, Trainer } from '@losskit/trainer';
+import { plotHistory, selectBackend, Trainer } from '@losskit/trainer';
 
 const SEED = 42;
 
@@ -18,6 +18,10 @@ function buildModel(): tf.Sequential {
   return model;
 }
 
+// Backend first: the model's weights and the data are then created on the backend that
+// trains them (no cpu tensors to migrate, no TF.js "running in Node.js" cpu banner), and the
+// Trainer reuses this choice instead of selecting (and logging) again.
+await selectBackend();
 const model = buildModel();
 // As in the seed: inputs and targets are uniform random numbers in [0, 1).
 const x = tf.randomUniform([1000, 32], 0, 1, 'float32', SEED + 3);

@@ -6,6 +6,8 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 export const BACKEND_ENV_VAR = 'LOSSKIT_BACKEND';
 const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+/** In a choice's reason when wasm was passed over for the model's layers (a model-specific choice). */
+const WASM_CANNOT_TRAIN = 'the model has layers wasm cannot train';
 
 export interface BackendChoice {
   backend: BackendName;
@@ -43,8 +45,44 @@ export async function selectBackend(
   const log = options.logger ?? stderrLogger;
   const env = options.env ?? process.env;
   const choice = await chooseBackend(preferred, env, options.model);
+  lastSelection = { request: effectiveRequest(preferred, env), choice, modelFallback: choice.reason.includes(WASM_CANNOT_TRAIN) };
   log(`[losskit] backend: ${choice.backend} (${choice.reason})`);
   return choice;
+}
+
+/** What the last selectBackend() call was asked for and chose; see useOrSelectBackend. */
+let lastSelection: { request: BackendPreference; choice: BackendChoice; modelFallback: boolean } | undefined;
+
+/**
+ * The backend selectBackend() chose before, if it is still active and the same request would
+ * choose it again for `model`; otherwise selects (and logs) anew. The Trainer calls this, so
+ * the pattern "await selectBackend(), then build the model (its weights are written on the
+ * final backend from the start), then new Trainer(...)" selects and logs once.
+ */
+export async function useOrSelectBackend(
+  preferred: BackendPreference = 'auto',
+  options: SelectBackendOptions = {},
+): Promise<BackendChoice> {
+  const env = options.env ?? process.env;
+  checkPreference(preferred, 'the backend option');
+  const last = lastSelection;
+  const request = effectiveRequest(preferred, env);
+  const reusable =
+    last !== undefined &&
+    tf.getBackend() === last.choice.backend &&
+    // A backend forced now that is already active, or the same request as last time -- unless
+    // that ended in a cpu fallback made for another model (this one might train on wasm).
+    (request === last.choice.backend || (request === last.request && !last.modelFallback)) &&
+    (last.choice.backend !== 'wasm' || (await wasmBlockers(options.model)).length === 0);
+  return reusable ? last.choice : selectBackend(preferred, options);
+}
+
+/** The request after the environment variable is applied: 'auto' or the backend forced. */
+function effectiveRequest(preferred: BackendPreference, env: Record<string, string | undefined>): BackendPreference {
+  if (preferred !== 'auto') return preferred;
+  const fromEnv = env[BACKEND_ENV_VAR]?.trim().toLowerCase() || 'auto';
+  checkPreference(fromEnv, `${BACKEND_ENV_VAR}=${fromEnv}`);
+  return fromEnv;
 }
 
 async function chooseBackend(
@@ -65,7 +103,7 @@ async function chooseBackend(
       const unsupported = await wasmBlockers(model);
       if (unsupported.length) {
         await activate('cpu', undefined);
-        return { backend: 'cpu', reason: `wasm ${forced.by}, but the model has layers wasm cannot train (${unsupported.join(', ')}); falling back to cpu` };
+        return { backend: 'cpu', reason: `wasm ${forced.by}, but ${WASM_CANNOT_TRAIN} (${unsupported.join(', ')}); falling back to cpu` };
       }
     }
     const failure = await activate(forced.name, model);
@@ -105,7 +143,7 @@ async function activate(name: BackendName, model: tf.LayersModel | undefined): P
       return '@tensorflow/tfjs-backend-wasm is not installed';
     }
     const unsupported = await wasmBlockers(model);
-    if (unsupported.length) return `the model has layers wasm cannot train (${unsupported.join(', ')})`;
+    if (unsupported.length) return `${WASM_CANNOT_TRAIN} (${unsupported.join(', ')})`;
   }
   try {
     if (!(await tf.setBackend(name))) return `tf.setBackend('${name}') failed to initialise`;

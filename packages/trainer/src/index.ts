@@ -1,6 +1,6 @@
 export { Trainer } from './trainer.js';
 export type { TrainerOptions, FitOptions, History, ValidationData, CheckpointOptions, DatasetElement } from './trainer.js';
-export { selectBackend, BACKEND_ENV_VAR } from './backend.js';
+export { selectBackend, useOrSelectBackend, BACKEND_ENV_VAR } from './backend.js';
 export type { BackendChoice, BackendName, BackendPreference, SelectBackendOptions } from './backend.js';
 export { TrainerInputError, UnknownOptimizerError, BackendUnavailableError, NonFiniteLossError } from './errors.js';
 export { resolveOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizer.js';

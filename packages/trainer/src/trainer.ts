@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SavedLossSpec } from '@losskit/core';
-import { selectBackend, type BackendChoice, type BackendPreference } from './backend.js';
+import { useOrSelectBackend, type BackendChoice, type BackendPreference } from './backend.js';
 import { NonFiniteLossError, TrainerInputError } from './errors.js';
 import { pickLogger, type Logger } from './logger.js';
 import { describeOptimizer, resolveOptimizer, type OptimizerName } from './optimizer.js';
@@ -226,7 +226,8 @@ export class Trainer {
   }
 
   private async prepare(): Promise<Prepared> {
-    const backend = await selectBackend(this.options.backend ?? 'auto', { model: this.model, logger: this.logger });
+    // Reuses a backend already selected (e.g. by `await selectBackend()` before building the model).
+    const backend = await useOrSelectBackend(this.options.backend ?? 'auto', { model: this.model, logger: this.logger });
     const { terms, specs } = await resolveOutputLosses(this.model, this.options.loss, this.options.lossWeights, this.options.plugins);
     const metrics = await resolveMetrics(this.model, this.options.metrics, terms, this.options.plugins);
     return { plan: { model: this.model, losses: terms, metrics }, specs, backend };

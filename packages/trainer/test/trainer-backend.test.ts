@@ -1,7 +1,10 @@
 import '@losskit/loss-mse';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BackendUnavailableError, selectBackend, Trainer, TrainerInputError } from '@losskit/trainer';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { BackendUnavailableError, BACKEND_ENV_VAR, selectBackend, Trainer, TrainerInputError } from '@losskit/trainer';
 import { seedModel, uniform } from './trainer-helpers.js';
 
 describe('Trainer: backend selection', function () {
@@ -67,6 +70,52 @@ describe('Trainer: backend selection', function () {
       expect(error).to.be.instanceOf(TrainerInputError);
       expect((error as Error).message).to.match(/Unknown backend 'gpu' \(LOSSKIT_BACKEND=gpu\); use one of auto, tensorflow, wasm, cpu/);
     }
+  });
+
+  it('a Trainer reuses a backend selected before the model was built: one backend line in all', async () => {
+    const lines: string[] = [];
+    const logger = (line: string) => void lines.push(line);
+    await selectBackend('cpu', { logger });
+    await new Trainer({ model: seedModel(62, 4, 4, 2), optimizer: 'sgd', loss: 'mse', backend: 'cpu', logger }).ready();
+    expect(lines).to.deep.equal(['[losskit] backend: cpu (forced by the backend option)']);
+
+    // 'auto' twice (the Trainer's default): the second takes the first's choice.
+    lines.length = 0;
+    await selectBackend('auto', { logger });
+    const trainer = new Trainer({ model: seedModel(63, 4, 4, 2), optimizer: 'sgd', loss: 'mse', logger });
+    await trainer.ready();
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.contain(`backend: ${trainer.backend.backend} `);
+  });
+
+  it('a Trainer selects again when the backend was switched since, or was forced and the Trainer asks for auto', async () => {
+    const lines: string[] = [];
+    const logger = (line: string) => void lines.push(line);
+    await selectBackend('cpu', { logger });
+    // Another backend made active behind the selection's back (where wasm is installed): not reused.
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (await tf.setBackend('wasm').catch(() => false)) {
+      await new Trainer({ model: seedModel(64, 4, 4, 2), optimizer: 'sgd', loss: 'mse', backend: 'cpu', logger }).ready();
+      expect(lines).to.have.length(2);
+      expect(tf.getBackend()).to.equal('cpu');
+    }
+    if (process.env[BACKEND_ENV_VAR]) return; // the environment would force the same backend
+    lines.length = 0;
+    await selectBackend('cpu', { logger });
+    await new Trainer({ model: seedModel(65, 4, 4, 2), optimizer: 'sgd', loss: 'mse', logger }).ready();
+    expect(lines).to.have.length(2);
+    expect(lines[1]).to.match(/backend: \S+ \(auto/);
+  });
+
+  it('selectBackend() first, then the model: one backend line and no TF.js cpu banner (child process)', async function () {
+    const fixture = fileURLToPath(new URL('./fixtures/backend-first.mjs', import.meta.url));
+    const env = { ...process.env };
+    delete env[BACKEND_ENV_VAR];
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [fixture], { env });
+    const backend = stdout.trim();
+    expect(stderr.match(/\[losskit\] backend:/g)).to.have.length(1);
+    // On cpu itself the banner is TF.js's honest advice; elsewhere no cpu tensor may exist.
+    if (backend !== 'cpu') expect(stderr).to.not.match(/looks like you are running TensorFlow\.js in Node\.js/);
   });
 
   it('verbose: false silences the backend line', async () => {
