@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
 import type { SavedLossSpec } from '@losskit/core';
 import { useOrSelectBackend, type BackendChoice, type BackendPreference } from './backend.js';
 import { NonFiniteLossError, TrainerInputError } from './errors.js';
@@ -20,6 +21,7 @@ import {
   createCheckpointCallback,
   latestCheckpoint,
   loadTrainerState,
+  recoverInterruptedSave,
   restoreLatestCheckpoint,
   saveTrainer,
   type CheckpointOptions,
@@ -72,7 +74,7 @@ export interface FitOptions {
   classWeight?: ClassWeightOption;
   /**
    * Shuffling becomes a function of (seed, epoch), and randomness inside layers (Dropout, ...)
-   * a function of (seed, epoch, batch): reproducible and resumable.
+   * a function of (seed, epoch, batch): reproducible and resumable. Default: `trainer.seed`.
    */
   seed?: number | string;
   earlyStopping?: EarlyStoppingOptions | boolean;
@@ -130,12 +132,19 @@ export class Trainer {
   epochsCompleted = 0;
   /** Set to true (e.g. from a callback) to stop after the current batch. */
   stopTraining = false;
+  /**
+   * The seed `fit` uses when its options give none. `Trainer.load` sets it to the seed of the
+   * saved trainer's last fit, so a loaded trainer continues that run deterministically.
+   */
+  seed: number | string | undefined;
 
   private readonly logger: Logger;
   private readiness: Promise<Prepared> | undefined;
   private ready_: Prepared | undefined;
   private running = false;
   private resumedHistory: HistoryRecord | undefined;
+  /** The seed the last fit used (given, or drawn for it); `save` records it. */
+  private lastFitSeed: number | string | undefined;
 
   constructor(private readonly options: TrainerOptions) {
     if (!options || !(options.model instanceof tf.LayersModel)) {
@@ -244,10 +253,12 @@ export class Trainer {
     const train = this.trainingSource(data, options, settings.validationSplit, sources);
     const validation = this.validationSource(options, train.validation, sources);
     const keys = logKeys(plan);
-    const seed = options.seed ?? freshSeed();
-    // Only a seed the caller chose makes in-layer randomness (Dropout, ...) reproducible; a run
-    // without one keeps TF.js's own Math.random()-seeded draws.
-    const step = options.seed === undefined
+    const chosenSeed = options.seed ?? this.seed;
+    const seed = chosenSeed ?? freshSeed();
+    this.lastFitSeed = seed;
+    // Only a seed the caller chose (here or via `trainer.seed`) makes in-layer randomness
+    // (Dropout, ...) reproducible; a run without one keeps TF.js's Math.random()-seeded draws.
+    const step = chosenSeed === undefined
       ? (_epoch: number, _batch: number, run: () => StepResult) => run()
       : (epoch: number, batch: number, run: () => StepResult) => withSeededMathRandom(seed, epoch, batch, run);
     const order = 'tensors' in data && settings.shuffle ? (epoch: number) => (size: number) => epochOrder(size, seed, epoch) : () => undefined;
@@ -397,7 +408,8 @@ export class Trainer {
    */
   async save(dir: string): Promise<void> {
     await this.ready();
-    await saveTrainer(this, dir);
+    const seed = this.lastFitSeed ?? this.seed;
+    await saveTrainer(this, dir, seed !== undefined ? { seed } : {});
   }
 
   /**
@@ -405,6 +417,14 @@ export class Trainer {
    * counter, losses re-resolved by name (discovering plugin packages; `plugins` adds more).
    */
   static async load(dir: string, options: LoadTrainerOptions & Pick<TrainerOptions, 'logger' | 'verbose' | 'backend'> = {}): Promise<Trainer> {
+    const recovered = await recoverInterruptedSave(dir);
+    if (recovered) {
+      const which = recovered.which === 'new' ? 'the new save' : 'the previous save';
+      pickLogger(options.logger, options.verbose)(
+        `[losskit] ${dir} was missing after an interrupted save; restored ${which} from ${path.basename(recovered.from)}` +
+          (recovered.removed.length ? ` and removed ${recovered.removed.join(', ')}` : ''),
+      );
+    }
     const state = await loadTrainerState(dir, options);
     const saved = state.constructorOptions as Partial<Trainer['constructorOptions']>;
     const plugins = options.plugins ?? saved.plugins;
@@ -423,6 +443,7 @@ export class Trainer {
         ...(options.verbose !== undefined ? { verbose: options.verbose } : {}),
       });
       trainer.epochsCompleted = state.epochsCompleted;
+      trainer.seed = state.seed;
       await trainer.ready();
     } catch (error) {
       trainer?.dispose();

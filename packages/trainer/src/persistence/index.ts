@@ -30,3 +30,4 @@ export {
   type CheckpointCallbackOptions,
 } from './checkpoints.js';
 export { restoreLatestCheckpoint, type RestorableTrainer, type RestoredRun } from './resume.js';
+export { recoverInterruptedSave, type RecoveredSave } from './recover-save.js';
