@@ -169,6 +169,10 @@ describe('trainer persistence: model files, save and load', function () {
     const optimizer = tf.train.sgd(0.1);
     const loss = getLossRegistry().resolve({ sum: [{ name: 'mse', weight: 0.5 }, { name: 'meanAbsoluteError', weight: 2 }] });
     await saveTrainer(plainTrainer(model, optimizer, loss), dir);
+    // Core saves no reduction on a sum's terms (only the sum has one), so the file resolves as is.
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'losskit.json'), 'utf8')) as { losses: { sum: object[]; reduction: string } };
+    expect(saved.losses.reduction).to.equal('sum_over_batch_size');
+    expect(saved.losses.sum.filter((term) => 'reduction' in term)).to.deep.equal([]);
     const state = await loadTrainerState(dir);
     const again = getLossRegistry().resolve(state.lossSpecs as never);
     expect(again.spec).to.deep.equal(loss.spec);

@@ -169,7 +169,7 @@ export async function loadTrainerState(dir: string, options: LoadTrainerOptions 
     dir: absolute,
     model,
     optimizer,
-    lossSpecs: resolvableSpecs(manifest.losses),
+    lossSpecs: manifest.losses,
     lossWeights: manifest.lossWeights,
     metricNames: manifest.metrics,
     epochsCompleted: manifest.epochsCompleted,
@@ -214,24 +214,7 @@ async function ensureLossesResolvable(losses: SavedLossSpecs, dir: string, optio
     }
     checkPluginVersion(single, registry.describe(single.name).package, dir);
   }
-  for (const spec of specs) (await registry.resolveAsync(resolvableSpec(spec), loadOptions)).dispose();
-}
-
-/**
- * Saved sum specs record each term's reduction, but resolve() refuses a reduction on a sum's
- * term (only the sum's own counts); drop them so what was saved resolves again.
- */
-export function resolvableSpec(spec: SavedLossSpec): SavedLossSpec {
-  if (!isSumSpec(spec)) return spec;
-  return { ...spec, sum: spec.sum.map(({ reduction: _ignored, ...term }) => term as SavedSingleLossSpec) };
-}
-
-function resolvableSpecs(losses: SavedLossSpecs): SavedLossSpecs {
-  if (Array.isArray(losses)) return losses.map(resolvableSpec);
-  if (isSumSpec(losses as SavedLossSpec) || typeof (losses as SavedSingleLossSpec).name === 'string') {
-    return resolvableSpec(losses as SavedLossSpec);
-  }
-  return Object.fromEntries(Object.entries(losses as Record<string, SavedLossSpec>).map(([k, v]) => [k, resolvableSpec(v)]));
+  for (const spec of specs) (await registry.resolveAsync(spec, loadOptions)).dispose();
 }
 
 /** A plugin of another major version may compute a different loss under the same name. */
