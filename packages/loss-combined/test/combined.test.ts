@@ -82,7 +82,7 @@ describe('combined loss: values', () => {
       );
     const values = needs16(true).perSample(yTrue, yPred).dataSync();
     const up = (x: tf.Tensor4D) => tf.image.resizeBilinear(x, [16, 16]);
-    const expected = featureDistanceJs(featuresOf(small, 'conv_a', up(yTrue)), featuresOf(small, 'conv_a', up(yPred)), 'none');
+    const expected = featureDistanceJs(featuresOf(small, 'conv_a', up(yTrue as tf.Tensor4D)), featuresOf(small, 'conv_a', up(yPred as tf.Tensor4D)), 'none');
     expectClose(values, expected, 1e-5, 'resized');
     expect(() => needs16(false).perSample(yTrue, yPred)).to.throw(ShapeMismatchError, /8x8.*minimum 16x16.*input\.resize/);
   });

@@ -97,9 +97,9 @@ describe('combined loss: feature extractors', () => {
     expect(extractor.layerNames).to.include('block_3_expand_relu');
     expect(extractor.layerNames).to.not.include('block_6_expand');
     // Inference-mode BatchNorm does not depend on the rest of the batch.
-    const one = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 8);
+    const one = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
     const alone = extractor.extract(one, ['block_1_expand_relu'])[0]!;
-    const inBatch = extractor.extract(tf.concat([one, tf.zeros([1, 32, 32, 3])]), ['block_1_expand_relu'])[0]!.slice(0, 1);
+    const inBatch = extractor.extract(tf.concat([one, tf.zeros([1, 32, 32, 3])]) as tf.Tensor4D, ['block_1_expand_relu'])[0]!.slice(0, 1);
     expectClose(inBatch.dataSync(), alone.dataSync(), 1e-5, 'batch independence');
   });
 });
@@ -137,7 +137,7 @@ describe('combined loss: training', () => {
     const model = autoencoder();
     const optimizer = tf.train.sgd(0.1);
     const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 10);
-    const step = () => tf.dispose(optimizer.minimize(() => loss.compute(x, model.apply(x) as tf.Tensor) as tf.Scalar, true));
+    const step = () => optimizer.minimize(() => loss.compute(x, model.apply(x) as tf.Tensor) as tf.Scalar, true)?.dispose();
     step(); // the first step creates the optimizer's state
     const counts: number[] = [];
     for (let i = 0; i < 3; i++) {

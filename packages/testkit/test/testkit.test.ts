@@ -178,7 +178,8 @@ describe('@losskit/testkit', () => {
   it('catches a wrong custom gradient', async () => {
     class WrongGradient implements LossPlugin {
       compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-        const lossWithGrad = tf.customGrad((t: tf.Tensor, p: tf.Tensor, save: tf.GradSaveFunc) => {
+        // tfjs types customGrad's function as variadic (...inputs, save); ours takes two tensors.
+        const lossWithGrad = tf.customGrad(((t: tf.Tensor, p: tf.Tensor, save: tf.GradSaveFunc) => {
           save([t, p]);
           return {
             value: squaredError(t, p),
@@ -189,7 +190,7 @@ describe('@losskit/testkit', () => {
               return [tf.neg(grad), grad];
             },
           };
-        });
+        }) as unknown as Parameters<typeof tf.customGrad>[0]);
         return lossWithGrad(yTrue, yPred);
       }
     }
