@@ -74,5 +74,5 @@ function alignSampleWeight(weight: tf.Tensor, valuesShape: readonly number[], lo
         `or weights of shape [${valuesShape}].`,
     );
   }
-  return tf.cast(aligned, 'float32');
+  return aligned.dtype === 'float32' ? aligned : tf.cast(aligned, 'float32');
 }

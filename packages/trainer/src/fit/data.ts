@@ -93,10 +93,19 @@ function fits(actual: readonly number[], expected: readonly (number | null)[]): 
 
 /** Rows [start, start+size) of every tensor, or the rows in `indices`. */
 export function takeRows(tensors: readonly (tf.Tensor | undefined)[], start: number, size: number, order: Int32Array | undefined): (tf.Tensor | undefined)[] {
-  if (!order) return tensors.map((t) => (t ? sliceRows(t, start, size) : undefined));
+  // One sample-weight tensor often serves every output: take its rows once and share them
+  // (disposing a tensor twice is harmless in TF.js).
+  const taken = new Map<tf.Tensor, tf.Tensor>();
+  const take = (rows: (t: tf.Tensor) => tf.Tensor) => (t: tf.Tensor | undefined) => {
+    if (!t) return undefined;
+    let result = taken.get(t);
+    if (!result) taken.set(t, (result = rows(t)));
+    return result;
+  };
+  if (!order) return tensors.map(take((t) => sliceRows(t, start, size)));
   return tf.tidy(() => {
     const indices = tf.tensor1d(order.subarray(start, start + size), 'int32');
-    return tensors.map((t) => (t ? tf.gather(t, indices) : undefined)) as tf.Tensor[];
+    return tensors.map(take((t) => tf.gather(t, indices))) as tf.Tensor[];
   });
 }
 

@@ -55,10 +55,16 @@ export function classWeightsFor(y: tf.Tensor, map: ClassWeightMap): tf.Tensor {
 
 /** sampleWeight x classWeight for each output, as new tensors the caller disposes. */
 export function combinedWeights(ys: readonly tf.Tensor[], sample: readonly (tf.Tensor | undefined)[], cls: readonly (ClassWeightMap | undefined)[]): (tf.Tensor | undefined)[] {
+  // Outputs given the same sample weights (one tensor for all) share one float32 copy.
+  const casts = new Map<tf.Tensor, tf.Tensor>();
   return ys.map((y, i) => {
     const sw = sample[i];
     const map = cls[i];
-    if (!map) return sw ? tf.cast(sw, 'float32') : undefined;
+    if (!map) {
+      if (!sw) return undefined;
+      if (!casts.has(sw)) casts.set(sw, tf.cast(sw, 'float32'));
+      return casts.get(sw);
+    }
     const fromClasses = classWeightsFor(y, map);
     if (!sw) return fromClasses;
     return tf.tidy(() => {
