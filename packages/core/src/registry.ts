@@ -81,17 +81,25 @@ export class LossRegistry {
     const names = [entry.meta.name, ...(entry.meta.aliases ?? [])];
     for (const name of names) {
       const existing = this.byName.get(name);
-      if (existing && existing !== entry && !existing.builtin && !entry.meta.override) {
+      if (existing && existing !== entry && !existing.builtin && !entry.meta.override && !isSameRegistration(existing, entry)) {
         throw new DuplicateLossError(name, existing.owner, entry.owner);
       }
     }
     for (const name of names) {
       const existing = this.byName.get(name);
-      if (existing && existing !== entry) this.forgetName(existing, name);
+      // A plugin that takes a built-in's canonical name replaces the built-in under all its
+      // names: otherwise 'meanSquaredError' would still reach the built-in under a canonical
+      // name that now means the plugin, and a saved spec would come back as another loss.
+      if (existing?.builtin && existing !== entry && existing.name === name) this.takeOverBuiltin(existing, entry);
       this.byName.set(name, entry);
       if (entry.builtin) this.builtins.set(name, entry);
     }
     this.canonical.set(entry.meta.name, entry);
+  }
+
+  private takeOverBuiltin(builtin: RegisteredLoss, plugin: RegisteredLoss): void {
+    this.canonical.delete(builtin.name);
+    for (const [key, value] of this.byName) if (value === builtin) this.byName.set(key, plugin);
   }
 
   /**
@@ -127,9 +135,17 @@ export class LossRegistry {
   get(name: string): RegisteredLoss {
     const entry = this.byName.get(name);
     if (entry) return entry;
-    const names = [...this.byName.keys()];
-    const suggestion = names.length ? closest(name, names) : undefined;
+    const suggestion = this.closestName(name);
     throw new UnknownLossError(name, this.list(), suggestion, conventionalPackageName(name));
+  }
+
+  /** The registered name nearest to a misspelt one; canonical names win ties over aliases. */
+  private closestName(name: string): string | undefined {
+    const canonicalNames = [...this.canonical.keys()];
+    const aliases = [...this.byName.keys()].filter((key) => !this.canonical.has(key));
+    if (!canonicalNames.length && !aliases.length) return undefined;
+    // closest() keeps the first of equally near names, so canonical names go first.
+    return closest(name, [...canonicalNames, ...aliases]);
   }
 
   describe(name: string): LossDescription {
@@ -204,9 +220,15 @@ export class LossRegistry {
     return new SingleResolvedLoss(entry.name, plugin, saved, reduction);
   }
 
-  private forgetName(entry: RegisteredLoss, name: string): void {
-    if (entry.name === name) this.canonical.delete(name);
-  }
+}
+
+/**
+ * The same plugin registering again: the same class from the same package version, loaded a
+ * second time as another module instance (a CommonJS and an ES module copy of one file, a
+ * test runner's reload). Not a conflict; the newer registration replaces the older.
+ */
+function isSameRegistration(existing: RegisteredLoss, entry: RegisteredLoss): boolean {
+  return existing.meta.package !== undefined && entry.meta.package !== undefined && existing.owner === entry.owner && existing.name === entry.name;
 }
 
 /**

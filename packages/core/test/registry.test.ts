@@ -60,6 +60,25 @@ describe('core: registry', () => {
     registry.unregister(name);
   });
 
+  it('the same plugin loaded twice (same class, package and version) is not a duplicate; another version is', () => {
+    const name = uniqueName('reloaded');
+    // Each call makes a new class named SameLoss, as a second module instance of one file would.
+    const load = (version: string, factor: number) => {
+      @RegisterLoss({ name, description: 'x', coreApi: '^1.0.0', package: { name: 'losskit-loss-reloaded', version } })
+      class SameLoss implements LossPlugin {
+        compute(t: tf.Tensor, p: tf.Tensor) {
+          return tf.mul(factor, tf.sum(tf.sub(t, p), -1));
+        }
+      }
+      return SameLoss;
+    };
+    load('1.0.0', 1);
+    expect(() => load('1.0.0', 2)).not.to.throw();
+    expect(registry.resolve(name).perSample(tf.tensor2d([[2]]), tf.tensor2d([[1]])).dataSync()[0]).to.equal(2, 'the newer copy answers');
+    expect(() => load('2.0.0', 3)).to.throw(DuplicateLossError, /losskit-loss-reloaded@1\.0\.0.*losskit-loss-reloaded@2\.0\.0/s);
+    registry.unregister(name);
+  });
+
   it('lets a registration that says override replace an existing one', () => {
     const name = uniqueName('override');
     registerLossFunction({ name, description: 'v1' }, (t, p) => tf.sum(tf.sub(t, p), -1));
@@ -79,6 +98,32 @@ describe('core: registry', () => {
     // the built-in answers to its name again
     expect(registry.get('poisson').builtin).to.equal(true);
     expect(registry.list()).to.include('poisson');
+  });
+
+  it("a plugin that takes a built-in's canonical name takes its aliases too, and gives them back when it goes", () => {
+    const builtinAliases = registry.describe('logcosh').aliases;
+    expect(builtinAliases).to.include('log-cosh', 'precondition: the built-in has an alias');
+    const name = uniqueName('my-logcosh');
+    registerLossFunction({ name, aliases: ['logcosh'], description: 'takes over logcosh' }, (t, p) => tf.sum(tf.sub(t, p), -1));
+    // every name of the built-in now means the plugin, so a saved spec comes back as the same loss
+    expect(registry.get('log-cosh').name).to.equal(name);
+    expect(registry.resolve('logcosh').spec).to.deep.include({ name });
+    expect(registry.list()).not.to.include('logcosh');
+    registry.unregister(name);
+    expect(registry.get('log-cosh').name).to.equal('logcosh');
+    expect(registry.get('logcosh').builtin).to.equal(true);
+  });
+
+  it('suggests a canonical name over an alias at the same distance', () => {
+    const name = uniqueName('zq');
+    const perSample = (t: tf.Tensor, p: tf.Tensor) => tf.sum(tf.sub(t, p), -1);
+    // The alias is registered first, so it comes first in registration order.
+    registerLossFunction({ name: `${name}-other`, aliases: [`${name}-xy`], description: 'x' }, perSample);
+    registerLossFunction({ name: `${name}-ab`, description: 'x' }, perSample);
+    // '-ay' is one edit from the alias '-xy' and one from the canonical name '-ab'
+    expect(() => registry.resolve(`${name}-ay`)).to.throw(UnknownLossError, new RegExp(`Did you mean '${name}-ab'\\?`));
+    registry.unregister(`${name}-ab`);
+    registry.unregister(`${name}-other`);
   });
 
   it('an unknown name lists registered names, suggests the closest and names the package to install', () => {
