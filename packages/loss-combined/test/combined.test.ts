@@ -1,22 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { getLossRegistry, InvalidOptionsError, ShapeMismatchError, type LossSpec } from '@losskit/core';
-import { featureDistance, layersModelExtractor } from '@losskit/loss-combined';
+import { featureDistance, layersModelExtractor, type FeatureExtractor } from '@losskit/loss-combined';
 import { containerWith, expectClose, featureDistanceJs, featuresOf, l1PerSample, tinyExtractor, tinyExtractorModel } from './helpers.js';
 
 const registry = getLossRegistry();
 
 describe('combined loss: values', () => {
+  // Built in before(), on cpu: a describe body runs when the file loads, before any hook, on
+  // whatever backend is then the default (possibly one that is registered but not initialised).
+  let model: tf.LayersModel;
+  let extractor: FeatureExtractor;
+  let yTrue: tf.Tensor;
+  let yPred: tf.Tensor;
   before(async () => {
     await tf.setBackend('cpu');
+    model = tinyExtractorModel(3);
+    extractor = tinyExtractor(model);
+    yTrue = tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 1);
+    yPred = tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 2);
   });
-
-  const model = tinyExtractorModel(3);
-  const extractor = tinyExtractor(model);
   const resolve = (options: Record<string, unknown>) =>
     registry.resolve({ name: 'combined', options: { layers: [{ name: 'conv_b' }], ...options } }, { container: containerWith(extractor) });
-  const yTrue = tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 1);
-  const yPred = tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 2);
 
   it('is registered under its name and alias', () => {
     expect(registry.get('l1-perceptual').name).to.equal('combined');
@@ -125,10 +130,11 @@ describe('combined loss: values', () => {
 });
 
 describe('combined loss: bad input', () => {
+  let extractor: FeatureExtractor;
   before(async () => {
     await tf.setBackend('cpu');
+    extractor = tinyExtractor(tinyExtractorModel(3, 21));
   });
-  const extractor = tinyExtractor(tinyExtractorModel(3, 21));
   const resolve = (options: Record<string, unknown>) =>
     registry.resolve({ name: 'combined', options: { layers: [{ name: 'conv_b' }], ...options } }, { container: containerWith(extractor) });
 

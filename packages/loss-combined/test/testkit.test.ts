@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeLossPlugin } from '@losskit/testkit';
 import { layersModelExtractor } from '@losskit/loss-combined';
+import type { DependencyContainer } from 'tsyringe';
 import { containerWith, featuresOf } from './helpers.js';
 
 // A tiny stand-in for MobileNetV2 whose layers carry the default layer names, so that the
@@ -12,36 +13,54 @@ function tinyWithDefaultNames(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: b });
 }
 
-const model = tinyWithDefaultNames();
+// Built on first use (by the checks, after the before() below has selected cpu), never when
+// the file loads: a model's weights are tensors, and the default backend at load time may be
+// one that is registered but not initialised.
+let cached: { model: tf.LayersModel; container: DependencyContainer } | undefined;
+function fixture() {
+  if (cached === undefined) {
+    const model = tinyWithDefaultNames();
+    cached = { model, container: containerWith(layersModelExtractor(model, { inputRange: [0, 1], minSize: 1 })) };
+  }
+  return cached;
+}
 
-describeLossPlugin({
-  name: 'combined',
-  aliases: ['l1-perceptual'],
-  container: containerWith(layersModelExtractor(model, { inputRange: [0, 1], minSize: 1 })),
-  inputs: [[2, 6, 6, 3], [3, 5, 5, 1]],
-  valueRange: { yTrue: [0, 1], yPred: [0, 1] },
-  perSampleShape: (shape) => [shape[0]!],
-  mismatchedShapes: [[2, 6, 6, 3], [2, 6, 6, 1]],
-  validOptions: [{ alpha: 0.2 }, { alpha: 0, normalization: 'lpips', layers: [{ name: 'block_3_expand_relu', weight: 2 }] }],
-  invalidOptions: [{ alpha: 2 }, { normalization: 'l2' }, { layers: [] }],
-  // Independent reference: L1 over every pixel plus feature MSE from model.predict.
-  reference: (yTrue, yPred, options) =>
-    tf.tidy(() => {
-      const alpha = options.alpha as number;
-      const layers = options.layers as { name: string; weight: number }[];
-      const rgb = (x: tf.Tensor) => (x.shape[3] === 1 ? tf.tile(x, [1, 1, 1, 3]) : x);
-      const l1 = tf.mean(tf.abs(tf.sub(yTrue, yPred)), [1, 2, 3]);
-      const perceptual = tf.addN(
-        layers.map(({ name, weight }) => {
-          const ft = featuresOf(model, name, rgb(yTrue));
-          const fp = featuresOf(model, name, rgb(yPred));
-          if (options.normalization === 'lpips') {
-            const unit = (f: tf.Tensor) => tf.div(f, tf.sqrt(tf.add(tf.sum(tf.square(f), 3, true), 1e-10)));
-            return tf.mul(tf.mean(tf.sum(tf.square(tf.sub(unit(ft), unit(fp))), 3), [1, 2]), weight);
-          }
-          return tf.mul(tf.mean(tf.square(tf.sub(ft, fp)), [1, 2, 3]), weight);
-        }),
-      );
-      return tf.add(tf.mul(l1, alpha), tf.mul(perceptual, 1 - alpha));
-    }),
+describe('combined loss: @losskit/testkit checks', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  describeLossPlugin({
+    name: 'combined',
+    aliases: ['l1-perceptual'],
+    get container() {
+      return fixture().container;
+    },
+    inputs: [[2, 6, 6, 3], [3, 5, 5, 1]],
+    valueRange: { yTrue: [0, 1], yPred: [0, 1] },
+    perSampleShape: (shape) => [shape[0]!],
+    mismatchedShapes: [[2, 6, 6, 3], [2, 6, 6, 1]],
+    validOptions: [{ alpha: 0.2 }, { alpha: 0, normalization: 'lpips', layers: [{ name: 'block_3_expand_relu', weight: 2 }] }],
+    invalidOptions: [{ alpha: 2 }, { normalization: 'l2' }, { layers: [] }],
+    // Independent reference: L1 over every pixel plus feature MSE from model.predict.
+    reference: (yTrue, yPred, options) =>
+      tf.tidy(() => {
+        const alpha = options.alpha as number;
+        const layers = options.layers as { name: string; weight: number }[];
+        const rgb = (x: tf.Tensor) => (x.shape[3] === 1 ? tf.tile(x, [1, 1, 1, 3]) : x);
+        const l1 = tf.mean(tf.abs(tf.sub(yTrue, yPred)), [1, 2, 3]);
+        const perceptual = tf.addN(
+          layers.map(({ name, weight }) => {
+            const ft = featuresOf(fixture().model, name, rgb(yTrue));
+            const fp = featuresOf(fixture().model, name, rgb(yPred));
+            if (options.normalization === 'lpips') {
+              const unit = (f: tf.Tensor) => tf.div(f, tf.sqrt(tf.add(tf.sum(tf.square(f), 3, true), 1e-10)));
+              return tf.mul(tf.mean(tf.sum(tf.square(tf.sub(unit(ft), unit(fp))), 3), [1, 2]), weight);
+            }
+            return tf.mul(tf.mean(tf.square(tf.sub(ft, fp)), [1, 2, 3]), weight);
+          }),
+        );
+        return tf.add(tf.mul(l1, alpha), tf.mul(perceptual, 1 - alpha));
+      }),
+  });
 });
