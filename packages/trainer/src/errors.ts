@@ -14,11 +14,14 @@ export class NonFiniteLossError extends LossKitError {
   constructor(
     readonly term: string,
     readonly value: number,
+    /** 0-based epoch index. */
     readonly epoch: number,
+    /** 0-based batch index within the epoch. */
     readonly batch: number,
   ) {
     super(
-      `Loss term '${term}' is ${value} at epoch ${epoch}, batch ${batch}; the weights of this batch were not ` +
+      // Counted from 1, as the progress lines count epochs; the fields stay 0-based indices.
+      `Loss term '${term}' is ${value} in epoch ${epoch + 1}, batch ${batch + 1}; the weights of this batch were not ` +
         `updated. Check the data for NaN/Inf, lower the learning rate, or pass nanPolicy: 'skip-batch' to ` +
         `skip such batches.`,
     );

@@ -334,10 +334,9 @@ export class Trainer {
       return { source };
     }
     const all = ArraySource.from(this.model, data.tensors, data.targets, options, this.targetCheck(), 'fit');
-    if (!validationSplit) {
-      sources.push(all);
-      return { source: all };
-    }
+    // Registered before splitting, so the tensors it owns are freed if the split is refused.
+    sources.push(all);
+    if (!validationSplit) return { source: all };
     const { train, validation } = all.split(validationSplit);
     sources.push(train, validation);
     return { source: train, validation };
@@ -496,6 +495,8 @@ interface FitSettings {
   nanPolicy: 'throw' | 'skip-batch';
 }
 
+const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'bar', 'lines', 'silent'];
+
 function checkFitOptions(options: FitOptions, inMemory: boolean): FitSettings {
   if (typeof options !== 'object' || options === null) throw new TrainerInputError('fit: options must be an object such as { epochs: 10, batchSize: 32 }.');
   const epochs = options.epochs ?? 1;
@@ -512,6 +513,9 @@ function checkFitOptions(options: FitOptions, inMemory: boolean): FitSettings {
   }
   const nanPolicy = options.nanPolicy ?? 'throw';
   if (nanPolicy !== 'throw' && nanPolicy !== 'skip-batch') throw new TrainerInputError(`fit: nanPolicy must be 'throw' or 'skip-batch' (got ${String(nanPolicy)}).`);
+  if (options.progress !== undefined && !PROGRESS_MODES.includes(options.progress)) {
+    throw new TrainerInputError(`fit: progress must be one of ${PROGRESS_MODES.join(', ')} (got ${String(options.progress)}).`);
+  }
   return { epochs, initialEpoch, batchSize, validationSplit, shuffle: options.shuffle ?? true, nanPolicy };
 }
 

@@ -50,7 +50,8 @@ export class ArraySource implements BatchSource {
 
   /** Splits off the last `fraction` of the samples (before any shuffling, as Keras does). */
   split(fraction: number): { train: ArraySource; validation: ArraySource } {
-    const trainSize = Math.ceil(this.size * (1 - fraction));
+    // Keras and TF.js: the first floor(n * (1 - split)) samples train, the rest validate.
+    const trainSize = Math.floor(this.size * (1 - fraction));
     const valSize = this.size - trainSize;
     if (trainSize === 0 || valSize === 0) {
       throw new TrainerInputError(

@@ -47,7 +47,9 @@ export function classWeightsPerOutput(model: tf.LayersModel, option: ClassWeight
 export function classWeightsFor(y: tf.Tensor, map: ClassWeightMap): tf.Tensor {
   const oneHot = y.rank > 1 && y.shape[y.rank - 1]! > 1;
   const labelShape = y.rank > 1 ? y.shape.slice(0, -1) : y.shape;
-  const classes = tf.tidy(() => (oneHot ? tf.argMax(y, -1) : tf.reshape(y, labelShape))).dataSync();
+  const labels = tf.tidy(() => (oneHot ? tf.argMax(y, -1) : tf.reshape(y, labelShape)));
+  const classes = labels.dataSync();
+  labels.dispose();
   const weights = new Float32Array(classes.length);
   for (let i = 0; i < classes.length; i++) weights[i] = map[Math.round(classes[i]!)] ?? 1;
   return tf.tensor(weights, labelShape, 'float32');
