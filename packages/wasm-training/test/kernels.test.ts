@@ -65,6 +65,38 @@ describe('@losskit/wasm-training: kernels match the cpu backend', function () {
           { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }) as tf.Tensor);
       });
     });
+    // tfjs's cpu Conv2DBackpropFilter ignores `dilations` (it computes its conv info with
+    // dilation 1), so the reference for a filter of size f dilated by d is the undilated cpu
+    // kernel for the "effective" filter (f - 1) * d + 1, keeping every d-th tap: the taps in
+    // between are the zeros of a zero-stuffed filter, whose gradient we do not want.
+    const dilatedFilter: Array<{ x: Shape4; f: Shape4; strides: number | [number, number]; d: [number, number]; pad: Pad }> = [
+      { x: [2, 9, 8, 2], f: [3, 3, 2, 3], strides: 1, d: [2, 2], pad: 'same' },
+      { x: [2, 10, 9, 3], f: [2, 3, 3, 2], strides: 1, d: [3, 2], pad: 'valid' },
+      { x: [1, 8, 7, 2], f: [3, 2, 2, 4], strides: 1, d: [2, 1], pad: explicit(1, 2, 1, 1) },
+      { x: [1, 7, 9, 1], f: [2, 2, 1, 2], strides: 1, d: [1, 3], pad: 'same' },
+      { x: [2, 11, 11, 2], f: [3, 3, 2, 2], strides: 2, d: [2, 2], pad: 'same' },
+    ];
+    dilatedFilter.forEach((c, i) => {
+      const [fh, fw, ci, co] = c.f;
+      const eff: Shape4 = [(fh - 1) * c.d[0] + 1, (fw - 1) * c.d[1] + 1, ci, co];
+      const dyShape = outShape(c.x, c.f, c.strides, c.d, c.pad, false);
+      const label = `x ${c.x} filter ${c.f} strides ${c.strides} dilations ${c.d} ${describePad(c.pad)}`;
+      it(`backprop filter, dilated: ${label}`, async () => {
+        // the effective undilated filter gives the same output shape
+        expect(outShape(c.x, eff, c.strides, 1, c.pad, false)).to.deep.equal(dyShape);
+        await expectSameOnBothBackends(label, (backend) => {
+          const x = randomTensor(c.x, 40 + i);
+          const dy = randomTensor(dyShape, 50 + i);
+          if (backend === 'wasm') {
+            return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+              { strides: c.strides, dilations: c.d, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f }) as tf.Tensor;
+          }
+          const full = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+            { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: eff }) as tf.Tensor4D;
+          return tf.stridedSlice(full, [0, 0, 0, 0], eff, [c.d[0], c.d[1], 1, 1]);
+        });
+      });
+    });
     it('backprop filter accepts NCHW inputs', async () => {
       const x: Shape4 = [2, 7, 6, 3];
       const f: Shape4 = [3, 3, 3, 4];
@@ -233,32 +265,49 @@ describe('@losskit/wasm-training: kernels match the cpu backend', function () {
       const w = randomTensor(y.shape, 77);
       return tf.grads((p: tf.Tensor, q: tf.Tensor) => f(p, q).mul(w).sum())([a, b]);
     };
-    for (const [stride, pad] of [[1, 'same'], [2, 'valid'], [2, 'same']] as const) {
-      it(`conv1d, stride ${stride}, ${pad}`, async () => {
+    // Every padding kind (explicit included, asymmetric) and batch 1 next to batch 2.
+    const gradCases: Array<{ stride: 1 | 2; pad: Pad; batch: number }> = [
+      { stride: 1, pad: 'same', batch: 2 },
+      { stride: 2, pad: 'valid', batch: 2 },
+      { stride: 2, pad: 'same', batch: 2 },
+      { stride: 1, pad: explicit(1, 0, 2, 1), batch: 2 },
+      { stride: 2, pad: explicit(0, 2, 1, 1), batch: 2 },
+      { stride: 1, pad: 'same', batch: 1 },
+      { stride: 2, pad: 'valid', batch: 1 },
+      { stride: 2, pad: explicit(2, 1, 0, 1), batch: 1 },
+    ];
+    for (const { stride, pad, batch } of gradCases) {
+      const label = `stride ${stride}, ${describePad(pad)}, batch ${batch}`;
+      it(`conv1d, ${label}`, async () => {
+        // conv1d runs as conv2d on [N, 1, W, C]: an explicit padding pads the width only.
+        const pad1d = typeof pad === 'string' ? pad : explicit(0, 0, pad[2][0], pad[2][1]);
         await expectSameOnBothBackends('conv1d', () => grads2(
-          (x, f) => tf.conv1d(x as tf.Tensor3D, f as tf.Tensor3D, stride, pad),
-          randomTensor([3, 11, 2], 1), randomTensor([3, 2, 4], 2)));
+          (x, f) => tf.conv1d(x as tf.Tensor3D, f as tf.Tensor3D, stride, pad1d),
+          randomTensor([batch, 11, 2], 1), randomTensor([3, 2, 4], 2)));
       });
-      it(`conv2d, stride ${stride}, ${pad}`, async () => {
+      it(`conv2d, ${label}`, async () => {
         await expectSameOnBothBackends('conv2d', () => grads2(
           (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad),
-          randomTensor([2, 9, 7, 3], 1), randomTensor([3, 3, 3, 4], 2)));
+          randomTensor([batch, 9, 7, 3], 1), randomTensor([3, 3, 3, 4], 2)));
       });
-      it(`conv2dTranspose, stride ${stride}, ${pad}`, async () => {
-        const outH = pad === 'same' ? 5 * stride : (5 - 1) * stride + 3;
-        const outW = pad === 'same' ? 4 * stride : (4 - 1) * stride + 3;
+      it(`conv2dTranspose, ${label}`, async () => {
+        // conv2dTranspose(x) is the gradient of conv2d(out): x has conv2d's output shape for out.
+        const out: Shape4 = [batch, 10, 9, 3];
+        const xShape = outShape(out, [3, 3, 3, 4], stride, 1, pad, false);
         await expectSameOnBothBackends('conv2dTranspose', () => grads2(
-          (x, f) => tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [2, outH, outW, 3], stride, pad),
-          randomTensor([2, 5, 4, 4], 1), randomTensor([3, 3, 3, 4], 2)));
+          (x, f) => tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, out, stride, pad),
+          randomTensor(xShape, 1), randomTensor([3, 3, 3, 4], 2)));
       });
-      it(`depthwiseConv2d, stride ${stride}, ${pad}, multiplier 2`, async () => {
+      it(`depthwiseConv2d, ${label}, multiplier 2`, async () => {
         await expectSameOnBothBackends('depthwiseConv2d', () => grads2(
           (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad),
-          randomTensor([2, 9, 8, 3], 1), randomTensor([3, 3, 3, 2], 2)));
+          randomTensor([batch, 9, 8, 3], 1), randomTensor([3, 3, 3, 2], 2)));
       });
-      it(`separableConv2d, stride ${stride}, ${pad}`, async () => {
+      // tf.separableConv2d takes 'same' or 'valid' only: there is no explicit padding to test.
+      if (typeof pad !== 'string') continue;
+      it(`separableConv2d, ${label}`, async () => {
         await expectSameOnBothBackends('separableConv2d', () => {
-          const x = randomTensor([2, 9, 8, 3], 1);
+          const x = randomTensor([batch, 9, 8, 3], 1);
           const dw = randomTensor([3, 3, 3, 2], 2);
           const pw = randomTensor([1, 1, 6, 4], 3);
           const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
