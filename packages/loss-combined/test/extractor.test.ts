@@ -1,9 +1,12 @@
+// tsyringe (imported below, before @losskit/core) needs the reflect polyfill loaded first.
+import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { container as rootContainer } from 'tsyringe';
 import { getLossRegistry } from '@losskit/core';
+import { BackendUnavailableError, selectBackend } from '@losskit/trainer';
 import {
   FEATURE_EXTRACTOR,
   FeatureExtractorLoadError,
@@ -116,35 +119,86 @@ describe('combined loss: training', () => {
     return model;
   }
 
-  it('fit changes the model but never the extractor weights', async () => {
+  /** Every variable the engine knows, trainable or not, by name. */
+  const registeredVariables = () => tf.engine().registeredVariables as Record<string, tf.Variable>;
+
+  it('training through the plugin moves the model but never the extractor, even when every variable is in reach', async () => {
     const extractorModel = tinyExtractorModel(3, 71);
     const extractor: FeatureExtractor = tinyExtractor(extractorModel);
-    const before = extractorModel.getWeights().map((w) => w.dataSync().slice());
+    const extractorVariables = extractorModel.weights.map((w) => registeredVariables()[w.name]!);
+    expect(extractorVariables, 'the extractor weights are engine variables').to.have.length(4);
+    extractorVariables.forEach((v) => expect(v).to.be.instanceOf(tf.Variable));
+    const before = extractorVariables.map((v) => v.dataSync().slice());
     const loss = registry.resolve({ name: 'combined', options: { layers: [{ name: 'conv_a' }, { name: 'conv_b' }] } }, { container: containerWith(extractor) });
     const model = autoencoder();
     const modelBefore = model.getWeights().map((w) => w.dataSync().slice());
-    model.compile({ optimizer: tf.train.adam(0.05), loss: loss.asTfjsLoss() });
     const x = tf.randomUniform([16, 8, 8, 1], 0, 1, 'float32', 9);
+
+    // 1. Keras-style fit with the plugin as the loss.
+    model.compile({ optimizer: tf.train.adam(0.05), loss: loss.asTfjsLoss() });
     await model.fit(x, x, { epochs: 2, batchSize: 8, verbose: 0 });
-    extractorModel.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).to.deep.equal(Array.from(before[i]!)));
+    // 2. An optimiser given no variable list: it updates every trainable variable the loss
+    //    reaches -- the extractor's kernels would be among them if they were trainable, since
+    //    the features of y_pred are computed from them with gradients flowing.
+    const optimizer = tf.train.sgd(0.5);
+    for (let i = 0; i < 5; i++) {
+      optimizer.minimize(() => loss.compute(x, model.apply(x) as tf.Tensor) as tf.Scalar)?.dispose();
+    }
+
+    extractorVariables.forEach((v, i) =>
+      expect(Array.from(v.dataSync()), `extractor variable ${v.name}`).to.deep.equal(Array.from(before[i]!)),
+    );
+    expect(extractorVariables.map((v) => v.trainable), 'the extractor variables are frozen').to.deep.equal([false, false, false, false]);
     const changed = model.getWeights().some((w, i) => w.dataSync().some((v, j) => v !== modelBefore[i]![j]));
     expect(changed, 'the trained model moved').to.equal(true);
+    x.dispose();
   });
 
-  it('holds no tensors across training steps', () => {
-    const extractor = tinyExtractor(tinyExtractorModel(3, 81));
+  // Runs `steps` training steps and records the tensor count and the backend's data count
+  // after each; both must stay flat. The first step is excluded: it creates the optimiser state.
+  function countsOverSteps(steps: number, seed: number): { tensors: number[]; dataIds: number[] } {
+    const extractor = tinyExtractor(tinyExtractorModel(3, seed));
     const loss = registry.resolve({ name: 'combined', options: { normalization: 'lpips', layers: [{ name: 'conv_a' }, { name: 'conv_b' }] } }, { container: containerWith(extractor) });
     const model = autoencoder();
-    const optimizer = tf.train.sgd(0.1);
+    const optimizer = tf.train.adam(0.01);
     const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 10);
     const step = () => optimizer.minimize(() => loss.compute(x, model.apply(x) as tf.Tensor) as tf.Scalar, true)?.dispose();
-    step(); // the first step creates the optimizer's state
-    const counts: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    step();
+    const tensors: number[] = [];
+    const dataIds: number[] = [];
+    for (let i = 0; i < steps; i++) {
       step();
-      counts.push(tf.memory().numTensors);
+      tensors.push(tf.memory().numTensors);
+      dataIds.push(tf.engine().backend.numDataIds());
     }
-    expect(counts[2]).to.equal(counts[0]);
-    expect(counts[1]).to.equal(counts[0]);
+    x.dispose();
+    optimizer.dispose();
+    model.dispose();
+    return { tensors, dataIds };
+  }
+
+  it('holds no tensors across 25 training steps on cpu (tensor and cpu data counts flat)', async () => {
+    await tf.setBackend('cpu');
+    const { tensors, dataIds } = countsOverSteps(25, 81);
+    expect(tensors, 'tf.memory().numTensors after each step').to.deep.equal(tensors.map(() => tensors[0]));
+    expect(dataIds, 'cpu numDataIds after each step').to.deep.equal(dataIds.map(() => dataIds[0]));
+  });
+
+  it('holds no tensors across 25 training steps on wasm (tensor and wasm data counts flat)', async function () {
+    try {
+      // The trainer imports tfjs-backend-wasm and the wasm training kernels (conv gradients).
+      await selectBackend('wasm', { env: {}, logger: () => {} });
+    } catch (error) {
+      if (error instanceof BackendUnavailableError) this.skip();
+      throw error;
+    }
+    try {
+      expect(tf.getBackend()).to.equal('wasm');
+      const { tensors, dataIds } = countsOverSteps(25, 82);
+      expect(tensors, 'tf.memory().numTensors after each step').to.deep.equal(tensors.map(() => tensors[0]));
+      expect(dataIds, 'wasm numDataIds after each step').to.deep.equal(dataIds.map(() => dataIds[0]));
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 });
