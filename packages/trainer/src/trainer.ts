@@ -269,6 +269,8 @@ export class Trainer {
     this.stopTraining = false;
     this.model.stopTraining = false;
     callbacks.init(this.model, { epochs: settings.epochs, initialEpoch: settings.initialEpoch, samples: train.source.size, batchSize: settings.batchSize, metrics: keys });
+    // Per-batch logs are built and awaited only for callbacks that want them: the step is hot.
+    const batchHooks = callbacks.hasBatchHooks;
     await callbacks.trainBegin({});
     for (let epoch = settings.initialEpoch; epoch < settings.epochs && !this.stopRequested(); epoch++) {
       await callbacks.epochBegin(epoch);
@@ -279,7 +281,7 @@ export class Trainer {
       for await (const batch of train.source.batches(epoch, settings.batchSize, order(epoch))) {
         let result;
         try {
-          await callbacks.batchBegin(batchIndex, {});
+          if (batchHooks) await callbacks.batchBegin(batchIndex, {});
           result = step(epoch, batchIndex, () => trainStep(plan, this.optimizer, variables, batch));
         } finally {
           disposeBatch(batch);
@@ -291,7 +293,7 @@ export class Trainer {
           for (let k = 0; k < keys.length; k++) sums[k]! += result.values[k]! * batch.size;
           samples += batch.size;
         }
-        await callbacks.batchEnd(batchIndex, toLogs(keys, result.values));
+        if (batchHooks) await callbacks.batchEnd(batchIndex, toLogs(keys, result.values));
         batchIndex++;
         if (this.stopRequested()) break;
       }
