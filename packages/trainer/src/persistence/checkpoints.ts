@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { exists, removeDirSafely, removeLeftovers, writeDirAtomically } from './durable-fs.js';
+import { exists, readDirIfExists, removeDirSafely, removeLeftovers, writeDirAtomically } from './durable-fs.js';
 import { TrainerFileError } from './errors.js';
 import {
   loadTrainerState,
@@ -43,13 +43,8 @@ export function checkpointName(epoch: number): string {
  */
 export async function listCheckpoints(root: string): Promise<CheckpointInfo[]> {
   const absolute = path.resolve(root);
-  let entries: string[];
-  try {
-    entries = await fs.readdir(absolute);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const entries = await readDirIfExists(absolute);
+  if (!entries) return [];
   const found: CheckpointInfo[] = [];
   for (const entry of entries) {
     const match = CHECKPOINT_NAME.exec(entry);

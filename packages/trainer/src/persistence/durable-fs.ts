@@ -94,15 +94,20 @@ export async function removeDirSafely(dir: string): Promise<void> {
   await fs.rm(trash, { recursive: true, force: true });
 }
 
-/** Removes temp and trash directories left in `parent` by a writer that was killed. */
-export async function removeLeftovers(parent: string, onlyFor?: string): Promise<string[]> {
-  let entries: string[];
+/** The names in a directory, or undefined when it does not exist (nothing saved there yet). */
+export async function readDirIfExists(dir: string): Promise<string[] | undefined> {
   try {
-    entries = await fs.readdir(parent);
+    return await fs.readdir(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/** Removes temp and trash directories left in `parent` by a writer that was killed. */
+export async function removeLeftovers(parent: string, onlyFor?: string): Promise<string[]> {
+  const entries = await readDirIfExists(parent);
+  if (!entries) return [];
   const removed: string[] = [];
   for (const entry of entries) {
     const isLeftover = entry.startsWith(TEMP_PREFIX) || entry.startsWith(TRASH_PREFIX);

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { exists, fsyncDir, TEMP_PREFIX, TRASH_PREFIX } from './durable-fs.js';
+import { exists, fsyncDir, readDirIfExists, TEMP_PREFIX, TRASH_PREFIX } from './durable-fs.js';
 import { readTrainerManifest } from './trainer-files.js';
 
 export interface RecoveredSave {
@@ -50,13 +50,8 @@ const rank = (leftover: Leftover) => (leftover.kind === 'new' ? 1 : 0);
 
 /** `.tmp-<base>-<pid>-<8 hex>` and `.trash-<base>-<pid>-<8 hex>`, exactly as durable-fs names them. */
 async function leftoversOf(parent: string, base: string): Promise<Leftover[]> {
-  let entries: string[];
-  try {
-    entries = await fs.readdir(parent);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const entries = await readDirIfExists(parent);
+  if (!entries) return [];
   const pattern = new RegExp(`^(${escapeRe(TEMP_PREFIX)}|${escapeRe(TRASH_PREFIX)})${escapeRe(base)}-\\d+-[0-9a-f]{8}$`);
   const found: Leftover[] = [];
   for (const name of entries) {
