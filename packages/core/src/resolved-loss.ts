@@ -118,9 +118,18 @@ export class SumResolvedLoss extends BaseResolvedLoss {
     });
   }
 
-  /** Per-term values, for logging each term; keys are the terms' names. */
+  /**
+   * Each term's value before its weight, reduced with the sum's reduction and sample weights,
+   * for logging; keys are the terms' names. Weighted by the terms' weights they add up to
+   * `compute` (element-wise for 'none').
+   */
   termValues(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): Map<string, tf.Tensor> {
-    return new Map(this.terms.map((term) => [term.name, term.compute(yTrue, yPred, sampleWeight)]));
+    return new Map(
+      this.terms.map((term) => [
+        term.name,
+        tf.tidy(() => reduceLoss(term.perSample(yTrue, yPred), this.reduction, sampleWeight, term.name)),
+      ]),
+    );
   }
 
   async prepare(): Promise<void> {

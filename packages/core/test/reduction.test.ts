@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { getLossRegistry, reduceLoss, ShapeMismatchError, LossSpecError, registerLossFunction } from '@losskit/core';
+import { getLossRegistry, reduceLoss, ShapeMismatchError, LossSpecError, registerLossFunction, type SumResolvedLoss } from '@losskit/core';
 
 const values = () => tf.tensor1d([1, 2, 3, 6]);
 const weights = () => tf.tensor1d([0.5, 0, 2, 1]);
@@ -107,6 +107,18 @@ describe('core: weighted-sum specs', () => {
     // mae: [1, 1.5]; hinge = mean(max(0, 1 - t*p)): [1, 0]; per sample: [1 + 0.25, 1.5 + 0]
     expect(Array.from(loss.perSample(yTrue, yPred).dataSync())).to.deep.equal([1.25, 1.5]);
     expect(scalarOf(loss.compute(yTrue, yPred))).to.be.closeTo(2.75, 1e-6);
+  });
+
+  it("termValues reduce each term like the sum, so the weighted terms add up to it, for every reduction", () => {
+    const yTrue = tf.tensor2d([[0, 0], [1, 1], [2, 0]]);
+    const yPred = tf.tensor2d([[2, 0], [1, 4], [0, 0]]);
+    const w = tf.tensor1d([1, 0.5, 2]);
+    for (const reduction of ['sum_over_batch_size', 'sum', 'mean_with_sample_weight'] as const) {
+      const loss = getLossRegistry().resolve({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction }) as SumResolvedLoss;
+      const terms = loss.termValues(yTrue, yPred, w);
+      const recombined = terms.get('mean-absolute-error')!.dataSync()[0]! + 0.25 * terms.get('hinge')!.dataSync()[0]!;
+      expect(recombined, reduction).to.be.closeTo(scalarOf(loss.compute(yTrue, yPred, w)), 1e-6);
+    }
   });
 
   it('its saved spec is plain JSON that resolves to the same loss', () => {

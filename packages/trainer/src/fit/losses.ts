@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { getLossRegistry, isSumSpec, type LossSpec, type ResolvedLoss, type SavedLossSpec, type SumResolvedLoss } from '@losskit/core';
 import { TrainerInputError } from '../errors.js';
 import { likeInput, perOutput, type PerOutput } from './outputs.js';
@@ -66,9 +66,9 @@ export function resolveLossWeights(model: tf.LayersModel, lossWeights: LossWeigh
 
 /**
  * A sum `a+b` is logged under its own key and, besides, each term under its canonical name, as
- * core's `SumResolvedLoss.termValues` computes it: the term's loss with the sample weights,
- * averaged over the batch (sum_over_batch_size), before the term's weight in the sum. With the
- * sum's default reduction (or 'none') the weighted terms add up to the sum's value.
+ * core's `SumResolvedLoss.termValues` computes it: the term's loss reduced like the sum (its
+ * reduction and sample weights), before the term's weight in the sum, so the weighted terms add
+ * up to the sum's value. With reduction 'none' each is averaged over the batch, as the sum is.
  *
  * Not split: a one-term sum (its key already is the term's name) and a sum naming a loss twice
  * (termValues keys its values by name, so two terms of one name cannot be told apart).
@@ -83,7 +83,10 @@ function sumParts(resolved: ResolvedLoss, prefix: string): Pick<OutputLoss, 'par
     partKeys: names.map((name) => `${prefix}${name}`),
     partValues: (yTrue, yPred, sampleWeight) => {
       const values = termValues(yTrue, yPred, sampleWeight);
-      return names.map((name) => values.get(name) as tf.Scalar);
+      return names.map((name) => {
+        const value = values.get(name)!;
+        return (value.rank === 0 ? value : tf.mean(value)) as tf.Scalar;
+      });
     },
   };
 }
