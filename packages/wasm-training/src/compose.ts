@@ -19,6 +19,13 @@ export interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
+/** What the engine passes a kernel function of this package. */
+export interface KernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: WasmBackendLike;
+  attrs: Attrs;
+}
+
 /** Stock kernel functions captured before this package replaced any of them. */
 const stockKernels = new Map<string, tf.KernelFunc>();
 
@@ -67,10 +74,6 @@ export function pad(backend: WasmBackendLike, x: TensorInfo, paddings: Array<[nu
 
 export function sum(backend: WasmBackendLike, x: TensorInfo, axis: number[]): TensorInfo {
   return run('Sum', backend, { x }, { axis, keepDims: false });
-}
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /**

@@ -81,7 +81,8 @@ export function wasmTrainingSupport(model: tf.LayersModel): WasmTrainingSupport 
   for (const layer of allLayers(model.layers as unknown as LayerLike[])) {
     const cls = layer.getClassName();
     const label = `${layer.name} (${cls})`;
-    if (dilated(layer.getConfig()) && (layer.getConfig()['trainable'] ?? true) !== false) {
+    const config = layer.getConfig();
+    if (dilated(config) && (config['trainable'] ?? true) !== false) {
       warnings.push(`${label}: dilation rate > 1 has no gradient in tfjs on any backend`);
     }
     const missing: string[] = [];

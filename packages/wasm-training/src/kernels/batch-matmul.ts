@@ -6,13 +6,7 @@
  * Transposing the operand explicitly with the wasm Transpose kernel and then calling the
  * untransposed product is far faster, and gives the same numbers.
  */
-import { release, run, transpose, type Attrs, type TensorInfo, type WasmBackendLike } from '../compose.js';
-
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmBackendLike;
-  attrs: Attrs;
-}
+import { release, run, transpose, type Attrs, type KernelArgs, type TensorInfo, type WasmBackendLike } from '../compose.js';
 
 function swapLastTwo(rank: number): number[] {
   const perm = Array.from({ length: rank }, (_, i) => i);

@@ -13,17 +13,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  explicitPad, release, run, slice, transpose, type Attrs, type TensorInfo, type WasmBackendLike,
+  explicitPad, release, run, slice, transpose, type KernelArgs, type TensorInfo,
 } from '../compose.js';
 
 type Pad = Parameters<typeof tf.backend_util.computeConv2DInfo>[4];
 
-export function conv2DBackpropFilterKernel(args: {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmBackendLike;
-  attrs: Attrs;
-}): TensorInfo {
-  const { inputs, backend, attrs } = args;
+export function conv2DBackpropFilterKernel({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const x = inputs['x']!;
   const dy = inputs['dy']!;
   const filterShape = attrs['filterShape'] as [number, number, number, number];

@@ -6,17 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   explicitPad, pad as padKernel, padOrCrop, release, run, slice, sum, transpose, view,
-  type Attrs, type TensorInfo, type WasmBackendLike,
+  type Attrs, type KernelArgs, type TensorInfo,
 } from '../compose.js';
 
 type Pad = Parameters<typeof tf.backend_util.computeConv2DInfo>[4];
 type Shape4 = [number, number, number, number];
-
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmBackendLike;
-  attrs: Attrs;
-}
 
 function convInfo(xShape: Shape4, filterShape: Shape4, attrs: Attrs) {
   return tf.backend_util.computeConv2DInfo(

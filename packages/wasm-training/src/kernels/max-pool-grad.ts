@@ -6,15 +6,11 @@
  * padding never wins. A single pass over the window positions, written over the wasm heap.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Attrs, TensorInfo, WasmBackendLike } from '../compose.js';
+import type { KernelArgs, TensorInfo } from '../compose.js';
 
 type Pad = Parameters<typeof tf.backend_util.computePool2DInfo>[4];
 
-export function maxPoolGradKernel({ inputs, backend, attrs }: {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmBackendLike;
-  attrs: Attrs;
-}): TensorInfo {
+export function maxPoolGradKernel({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const dy = inputs['dy']!;
   const input = inputs['input']!;
   const info = tf.backend_util.computePool2DInfo(

@@ -4,13 +4,9 @@
  * wasm. A scatter-add is a single pass over the data, so it is written directly over the
  * wasm heap (as the stock wasm Slice kernel does) rather than composed.
  */
-import type { Attrs, TensorInfo, WasmBackendLike } from '../compose.js';
+import type { KernelArgs, TensorInfo } from '../compose.js';
 
-export function unsortedSegmentSumKernel({ inputs, backend, attrs }: {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmBackendLike;
-  attrs: Attrs;
-}): TensorInfo {
+export function unsortedSegmentSumKernel({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const x = inputs['x']!;
   const segmentIds = inputs['segmentIds']!;
   const numSegments = attrs['numSegments'] as number;
