@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { getLossRegistry, type LossSpec, type ResolvedLoss } from '@losskit/core';
+import { getLossRegistry, type LossSpec, type ResolvedLoss, type SavedLossSpec } from '@losskit/core';
 import type { NormalizedConfig } from './config.js';
 import { seededRandom, sizeOf, uniformValues } from './random.js';
 
@@ -39,4 +39,9 @@ export class CheckContext {
   describeOptions(options: Record<string, unknown>): string {
     return Object.keys(options).length ? `options ${JSON.stringify(options)}` : 'default options';
   }
+}
+
+/** The options a resolved spec carries (validated, defaults filled in); {} for a spec without. */
+export function specOptions(spec: SavedLossSpec): Record<string, unknown> {
+  return (spec as { options?: Record<string, unknown> }).options ?? {};
 }

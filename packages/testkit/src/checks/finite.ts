@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertClose, fail } from '../failure.js';
+import { specOptions } from '../context.js';
 import type { LossCheck } from './check.js';
 
 export const finiteCheck: LossCheck = {
@@ -23,8 +24,7 @@ export const finiteCheck: LossCheck = {
             const badGradient = gradient.dataSync().findIndex((value) => !Number.isFinite(value));
             if (badGradient >= 0) fail(`Gradient element ${badGradient} is ${gradient.dataSync()[badGradient]} ${where}.`);
             if (config.reference) {
-              const validated = (resolved.spec as { options?: Record<string, unknown> }).options ?? {};
-              assertClose(values.dataSync(), config.reference(yTrue, yPred, validated).dataSync(), config.tolerance, `Per-sample values against the reference ${where}`);
+              assertClose(values.dataSync(), config.reference(yTrue, yPred, specOptions(resolved.spec)).dataSync(), config.tolerance, `Per-sample values against the reference ${where}`);
             }
           });
         }

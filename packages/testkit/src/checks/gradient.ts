@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ResolvedLoss } from '@losskit/core';
 import type { CheckContext } from '../context.js';
 import { fail } from '../failure.js';
-import { seededRandom } from '../random.js';
+import { seededRandom, sizeOf } from '../random.js';
 import type { LossCheck } from './check.js';
 
 /**
@@ -44,11 +44,11 @@ function checkGradient(context: CheckContext, resolved: ResolvedLoss, optionsLab
     const perSampleOf = (prediction: Float32Array): Float32Array =>
       tf.tidy(() => resolved.perSample(yTrue, tf.tensor(prediction, shape, 'float32')).dataSync() as Float32Array);
 
-    const perSampleSize = perSampleOf(base).length;
+    const perSampleShape = tf.tidy(() => resolved.perSample(yTrue, yPred).shape);
     const random = seededRandom(context.config.seed + 7);
-    const weights = Float32Array.from({ length: perSampleSize }, () => 0.5 + random());
+    const weights = Float32Array.from({ length: sizeOf(perSampleShape) }, () => 0.5 + random());
     const analytic = tf.tidy(() => {
-      const w = tf.tensor(weights, perSampleShapeOf(resolved, yTrue, yPred), 'float32');
+      const w = tf.tensor(weights, perSampleShape, 'float32');
       return tf.grad((prediction: tf.Tensor) => tf.sum(tf.mul(resolved.perSample(yTrue, prediction), w)))(yPred).dataSync();
     });
 
@@ -94,8 +94,4 @@ function checkGradient(context: CheckContext, resolved: ResolvedLoss, optionsLab
   } finally {
     tf.dispose([yTrue, yPred]);
   }
-}
-
-function perSampleShapeOf(resolved: ResolvedLoss, yTrue: tf.Tensor, yPred: tf.Tensor): number[] {
-  return tf.tidy(() => resolved.perSample(yTrue, yPred).shape);
 }

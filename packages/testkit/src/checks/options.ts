@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedLoss } from '@losskit/core';
 import { errorMessage, errorName, fail } from '../failure.js';
-import type { CheckContext } from '../context.js';
+import { specOptions, type CheckContext } from '../context.js';
 import type { LossCheck } from './check.js';
 
 // A key no schema defines: core refuses unknown options, and a schema that accepts anything
@@ -79,8 +79,4 @@ async function checkRejected(context: CheckContext, options: Record<string, unkn
     `Invalid options ${JSON.stringify(options)} were accepted (resolved to ${JSON.stringify(specOptions(resolved.spec))}); ` +
       `tighten the options schema.`,
   );
-}
-
-function specOptions(spec: unknown): Record<string, unknown> {
-  return ((spec as { options?: Record<string, unknown> }).options ?? {}) as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertClose, fail, sameShape } from '../failure.js';
+import { specOptions } from '../context.js';
 import type { LossCheck } from './check.js';
 
 export const shapesCheck: LossCheck = {
@@ -22,8 +23,7 @@ export const shapesCheck: LossCheck = {
             const reduced = resolved.compute(yTrue, yPred);
             if (reduced.rank !== 0) fail(`The default reduction returned shape [${reduced.shape}] ${where}; expected a scalar.`);
             if (config.reference) {
-              const validated = (resolved.spec as { options?: Record<string, unknown> }).options ?? {};
-              const reference = config.reference(yTrue, yPred, validated);
+              const reference = config.reference(yTrue, yPred, specOptions(resolved.spec));
               if (!sameShape(reference.shape, values.shape)) {
                 fail(`The reference returned shape [${reference.shape}] but the plugin [${values.shape}] ${where}.`);
               }
