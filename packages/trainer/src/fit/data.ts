@@ -49,7 +49,6 @@ export function toTensorList(value: TensorInput | undefined, names: readonly str
 
 /** Checks that every tensor has the same number of samples and that x fits the model's inputs. */
 export function checkArrays(model: tf.LayersModel, xs: tf.Tensor[], ys: tf.Tensor[], where: string): number {
-  const counts = [...xs, ...ys].map((t) => t.shape[0]!);
   const xCount = xs[0]!.shape[0]!;
   const mismatchX = xs.find((t) => t.shape[0] !== xCount);
   if (mismatchX) throw new TrainerInputError(`${where}: the x tensors have different sample counts (${xs.map((t) => t.shape[0]).join(', ')}); every input needs one row per sample.`);
@@ -60,7 +59,7 @@ export function checkArrays(model: tf.LayersModel, xs: tf.Tensor[], ys: tf.Tenso
         `x and y need the same number of samples (first axis).`,
     );
   }
-  if (counts.length && xCount === 0) throw new TrainerInputError(`${where}: the data is empty (0 samples); pass at least one sample.`);
+  if (xCount === 0) throw new TrainerInputError(`${where}: the data is empty (0 samples); pass at least one sample.`);
   xs.forEach((x, i) => {
     const expected = model.inputs[i]!.shape;
     if (!fits(x.shape, expected)) {

@@ -105,14 +105,12 @@ export async function readDirIfExists(dir: string): Promise<string[] | undefined
 }
 
 /** Removes temp and trash directories left in `parent` by a writer that was killed. */
-export async function removeLeftovers(parent: string, onlyFor?: string): Promise<string[]> {
+export async function removeLeftovers(parent: string): Promise<string[]> {
   const entries = await readDirIfExists(parent);
   if (!entries) return [];
   const removed: string[] = [];
   for (const entry of entries) {
-    const isLeftover = entry.startsWith(TEMP_PREFIX) || entry.startsWith(TRASH_PREFIX);
-    const base = entry.replace(/^\.(tmp|trash)-/, '');
-    if (!isLeftover || (onlyFor !== undefined && !base.startsWith(`${onlyFor}-`))) continue;
+    if (!entry.startsWith(TEMP_PREFIX) && !entry.startsWith(TRASH_PREFIX)) continue;
     await fs.rm(path.join(parent, entry), { recursive: true, force: true });
     removed.push(entry);
   }
