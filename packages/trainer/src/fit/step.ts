@@ -84,7 +84,8 @@ export function trainStep(plan: StepPlan, optimizer: tf.Optimizer, variables: tf
     grads = computed.grads;
     computed.value.dispose();
     const values = row.dataSync() as Float32Array;
-    const lossCount = 1 + lossTermKeys(plan).length;
+    // The row is [total, ...loss terms, ...metrics]; only the losses decide.
+    const lossCount = values.length - plan.metrics.length;
     let finite = true;
     for (let i = 0; i < lossCount; i++) if (!Number.isFinite(values[i]!)) finite = false;
     if (finite) optimizer.applyGradients(grads);
