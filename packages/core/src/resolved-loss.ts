@@ -104,18 +104,7 @@ export class SumResolvedLoss extends BaseResolvedLoss {
   }
 
   perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const parts = this.terms.map((term) => tf.mul(term.perSample(yTrue, yPred), termWeight(term)));
-      const mismatch = parts.find((part) => !sameShape(part.shape, parts[0]!.shape));
-      if (mismatch) {
-        throw new ShapeMismatchError(
-          `Sum loss '${this.name}': its terms return per-sample values of different shapes ` +
-            `(${parts.map((part, i) => `${this.terms[i]!.name}: [${part.shape}]`).join(', ')}); ` +
-            `only losses with the same per-sample shape can be summed.`,
-        );
-      }
-      return tf.addN(parts);
-    });
+    return tf.tidy(() => this.weightedSum(this.terms.map((term) => term.perSample(yTrue, yPred))));
   }
 
   /**
@@ -130,6 +119,38 @@ export class SumResolvedLoss extends BaseResolvedLoss {
         tf.tidy(() => reduceLoss(term.perSample(yTrue, yPred), this.reduction, sampleWeight, term.name)),
       ]),
     );
+  }
+
+  /**
+   * `compute` and `termValues` together, from one evaluation of each term: the terms are the
+   * costly part of a sum, and a training step that logs them needs both.
+   */
+  computeWithTermValues(
+    yTrue: tf.Tensor,
+    yPred: tf.Tensor,
+    sampleWeight?: tf.Tensor,
+  ): { value: tf.Tensor; termValues: Map<string, tf.Tensor> } {
+    const { value, terms } = tf.tidy(() => {
+      const perTerm = this.terms.map((term) => term.perSample(yTrue, yPred));
+      return {
+        value: reduceLoss(this.weightedSum(perTerm), this.reduction, sampleWeight, this.name),
+        terms: this.terms.map((term, i) => reduceLoss(perTerm[i]!, this.reduction, sampleWeight, term.name)),
+      };
+    });
+    return { value, termValues: new Map(this.terms.map((term, i) => [term.name, terms[i]!])) };
+  }
+
+  private weightedSum(perTerm: readonly tf.Tensor[]): tf.Tensor {
+    const parts = perTerm.map((values, i) => tf.mul(values, termWeight(this.terms[i]!)));
+    const mismatch = parts.find((part) => !sameShape(part.shape, parts[0]!.shape));
+    if (mismatch) {
+      throw new ShapeMismatchError(
+        `Sum loss '${this.name}': its terms return per-sample values of different shapes ` +
+          `(${parts.map((part, i) => `${this.terms[i]!.name}: [${part.shape}]`).join(', ')}); ` +
+          `only losses with the same per-sample shape can be summed.`,
+      );
+    }
+    return tf.addN(parts);
   }
 
   async prepare(): Promise<void> {
