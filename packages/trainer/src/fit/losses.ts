@@ -14,8 +14,11 @@ export interface OutputLoss {
   weight: number;
   /** For a `{ sum: [...] }` loss: a history key per term (`mse`, `out_a/mse`); empty otherwise. */
   partKeys: readonly string[];
-  /** Each term's value in `partKeys` order (see `sumParts`); only set when there are parts. */
-  partValues?: (yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight: tf.Tensor | undefined) => tf.Scalar[];
+  /**
+   * Replaces `loss.compute` when there are parts: the loss and each term's value in `partKeys`
+   * order (see `sumParts`), from one evaluation of each term.
+   */
+  computeWithParts?: (yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight: tf.Tensor | undefined) => { value: tf.Tensor; parts: tf.Scalar[] };
 }
 
 export type LossOption = PerOutput<LossSpec>;
@@ -64,6 +67,11 @@ export function resolveLossWeights(model: tf.LayersModel, lossWeights: LossWeigh
   return weights;
 }
 
+/** The value that enters the total: reduction 'none' leaves per-sample values, averaged here. */
+export function batchMean(value: tf.Tensor): tf.Scalar {
+  return (value.rank === 0 ? value : tf.mean(value)) as tf.Scalar;
+}
+
 /**
  * A sum `a+b` is logged under its own key and, besides, each term under its canonical name, as
  * core's `SumResolvedLoss.termValues` computes it: the term's loss reduced like the sum (its
@@ -73,20 +81,17 @@ export function resolveLossWeights(model: tf.LayersModel, lossWeights: LossWeigh
  * Not split: a one-term sum (its key already is the term's name) and a sum naming a loss twice
  * (termValues keys its values by name, so two terms of one name cannot be told apart).
  */
-function sumParts(resolved: ResolvedLoss, prefix: string): Pick<OutputLoss, 'partKeys' | 'partValues'> {
+function sumParts(resolved: ResolvedLoss, prefix: string): Pick<OutputLoss, 'partKeys' | 'computeWithParts'> {
   const sum = resolved as Partial<SumResolvedLoss>;
-  if (!isSumSpec(resolved.spec) || typeof sum.termValues !== 'function') return { partKeys: [] };
+  if (!isSumSpec(resolved.spec) || typeof sum.computeWithTermValues !== 'function') return { partKeys: [] };
   const names = resolved.spec.sum.map((term) => term.name);
   if (names.length < 2 || new Set(names).size !== names.length) return { partKeys: [] };
-  const termValues = sum.termValues.bind(resolved);
+  const computeWithTermValues = sum.computeWithTermValues.bind(resolved);
   return {
     partKeys: names.map((name) => `${prefix}${name}`),
-    partValues: (yTrue, yPred, sampleWeight) => {
-      const values = termValues(yTrue, yPred, sampleWeight);
-      return names.map((name) => {
-        const value = values.get(name)!;
-        return (value.rank === 0 ? value : tf.mean(value)) as tf.Scalar;
-      });
+    computeWithParts: (yTrue, yPred, sampleWeight) => {
+      const { value, termValues } = computeWithTermValues(yTrue, yPred, sampleWeight);
+      return { value, parts: names.map((name) => batchMean(termValues.get(name)!)) };
     },
   };
 }

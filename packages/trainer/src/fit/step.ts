@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from './data.js';
-import type { OutputLoss } from './losses.js';
+import { batchMean, type OutputLoss } from './losses.js';
 import type { OutputMetric } from './metrics.js';
 
 /** What one step computes, in the order of `logKeys`: total loss, each loss term (and a sum's terms), each metric. */
@@ -27,17 +27,16 @@ function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.S
   const input = batch.xs.length === 1 ? batch.xs[0]! : batch.xs;
   const outputs = plan.model.apply(input, { training }) as tf.Tensor | tf.Tensor[];
   const preds = Array.isArray(outputs) ? outputs : [outputs];
-  const terms = plan.losses.map(({ outputIndex, loss }) => {
-    const value = loss.compute(batch.ys[outputIndex]!, preds[outputIndex]!, batch.weights[outputIndex]);
-    // Reduction 'none' leaves per-sample values; their mean is what enters the total.
-    return (value.rank === 0 ? value : tf.mean(value)) as tf.Scalar;
+  const computed = plan.losses.map(({ outputIndex, loss, computeWithParts }) => {
+    const yTrue = batch.ys[outputIndex]!;
+    const yPred = preds[outputIndex]!;
+    const sampleWeight = batch.weights[outputIndex];
+    if (computeWithParts) return computeWithParts(yTrue, yPred, sampleWeight);
+    return { value: loss.compute(yTrue, yPred, sampleWeight), parts: [] };
   });
-  // A sum's terms, for the log only (off the gradient path, so backprop skips them). This
-  // computes each term a second time; only sums with parts pay for it.
-  const logged = plan.losses.flatMap(({ outputIndex, partValues }, i) => [
-    terms[i]!,
-    ...(partValues ? partValues(batch.ys[outputIndex]!, preds[outputIndex]!, batch.weights[outputIndex]) : []),
-  ]);
+  const terms = computed.map(({ value }) => batchMean(value));
+  // A sum's terms are for the log only: off the gradient path, so backprop skips them.
+  const logged = computed.flatMap(({ parts }, i) => [terms[i]!, ...parts]);
   const weighted = terms.map((term, i) => (plan.losses[i]!.weight === 1 ? term : (tf.mul(term, plan.losses[i]!.weight) as tf.Scalar)));
   // One output with weight 1 (the common case) needs no extra kernel for the total.
   let total = weighted.length === 1 ? weighted[0]! : (tf.addN(weighted) as tf.Scalar);
