@@ -30,10 +30,12 @@ export async function restoreLatestCheckpoint(trainer: RestorableTrainer, root: 
   if (!latest) return undefined;
   const manifest = await readTrainerManifest(latest.dir);
   const manifestFile = path.join(latest.dir, TRAINER_JSON);
-  if (JSON.stringify(lossNames(manifest.losses)) !== JSON.stringify(lossNames(trainer.lossSpecs))) {
+  const savedLosses = specsWithoutPackages(manifest.losses);
+  const currentLosses = specsWithoutPackages(trainer.lossSpecs);
+  if (savedLosses !== currentLosses) {
     throw new TrainerFileError(
-      `The checkpoint ${latest.dir} was written with losses ${describe(manifest.losses)}, but this trainer uses ` +
-        `${describe(trainer.lossSpecs)}. Resume with the same loss, or use another checkpoint directory.`,
+      `The checkpoint ${latest.dir} was written with losses ${savedLosses}, but this trainer uses ` +
+        `${currentLosses}. Resume with the same loss, or use another checkpoint directory.`,
     );
   }
   const className = trainer.optimizer.getClassName();
@@ -73,10 +75,10 @@ async function dropOptimizerSlots(optimizer: tf.Optimizer): Promise<void> {
   for (const { tensor } of await optimizer.getWeights()) tensor.dispose();
 }
 
-function lossNames(losses: unknown): unknown {
-  return JSON.parse(JSON.stringify(losses, (key, value) => (key === 'package' ? undefined : value)));
-}
-
-function describe(losses: unknown): string {
-  return JSON.stringify(lossNames(losses));
+/**
+ * The loss specs as JSON with their `package` fields left out: names, options, weights and
+ * reductions are compared. The round trip through JSON.parse orders keys as a manifest's are.
+ */
+function specsWithoutPackages(losses: unknown): string {
+  return JSON.stringify(JSON.parse(JSON.stringify(losses, (key, value) => (key === 'package' ? undefined : value))));
 }
