@@ -100,7 +100,7 @@ export class SumResolvedLoss extends BaseResolvedLoss {
   ) {
     super();
     this.name = terms.map((term) => term.name).join('+');
-    this.spec = { sum: terms.map((term) => term.spec as SavedSingleLossSpec), reduction };
+    this.spec = { sum: terms.map((term) => term.spec), reduction };
   }
 
   perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -163,7 +163,7 @@ export class SumResolvedLoss extends BaseResolvedLoss {
 }
 
 function termWeight(term: SingleResolvedLoss): number {
-  return (term.spec as SavedSingleLossSpec).weight ?? 1;
+  return term.spec.weight ?? 1;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -40,14 +40,14 @@ export function isSumSpec(spec: LossSpec): spec is SumLossSpec {
   return typeof spec === 'object' && spec !== null && 'sum' in spec;
 }
 
-export function normalizeSingleSpec(spec: SingleLossSpec, where = 'loss spec'): NormalizedSingleSpec {
+export function normalizeSingleSpec(spec: SingleLossSpec): NormalizedSingleSpec {
   if (typeof spec === 'string') {
-    if (!spec.trim()) throw new LossSpecError(`The ${where} is an empty string; give a loss name such as 'mse'.`);
+    if (!spec.trim()) throw new LossSpecError(`The loss spec is an empty string; give a loss name such as 'mse'.`);
     return { name: spec, options: {}, weight: 1 };
   }
   if (typeof spec !== 'object' || spec === null || typeof spec.name !== 'string' || !spec.name) {
     throw new LossSpecError(
-      `The ${where} ${describeValue(spec)} is not a loss spec. Use a name ('mse'), ` +
+      `The loss spec ${describeValue(spec)} is not a loss spec. Use a name ('mse'), ` +
         `{ name: 'mse', options?: {...}, reduction?: '...', weight?: 1 } or { sum: [spec, ...] }.`,
     );
   }
