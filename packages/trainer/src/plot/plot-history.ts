@@ -65,7 +65,7 @@ function splitHistory(input: PlotHistoryInput): {
 /** A Vega-Lite line chart of loss (and metric) per epoch, one colour per series. */
 export function historyChartSpec(points: readonly Point[], options: PlotOptions = {}): vegaLite.TopLevelSpec {
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     ...(options.title ? { title: options.title } : {}),
     width: options.width ?? 600,
     height: options.height ?? 320,
