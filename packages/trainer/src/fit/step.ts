@@ -20,10 +20,11 @@ export function lossTermKeys(plan: StepPlan): string[] {
 }
 
 /**
- * Forward pass, losses and metrics of one batch. Returns [total, ...loss terms, ...metrics] as one
- * tensor so the caller reads them with a single data transfer. Runs inside the caller's tidy.
+ * Forward pass, losses and metrics of one batch: the total, and the values logged after it
+ * (loss terms, a sum's terms, metrics) in `logKeys` order. Callers stack [total, ...logged] so
+ * they read everything with one data transfer.
  */
-function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.Scalar; row: tf.Tensor1D } {
+function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.Scalar; logged: tf.Scalar[] } {
   const input = batch.xs.length === 1 ? batch.xs[0]! : batch.xs;
   const outputs = plan.model.apply(input, { training }) as tf.Tensor | tf.Tensor[];
   const preds = Array.isArray(outputs) ? outputs : [outputs];
@@ -45,7 +46,7 @@ function forward(plan: StepPlan, batch: Batch, training: boolean): { total: tf.S
     for (const penalty of plan.model.calculateLosses()) total = tf.add(total, penalty);
   }
   const metrics = plan.metrics.map((m) => m.compute(batch.ys[m.outputIndex]!, preds[m.outputIndex]!));
-  return { total, row: tf.stack([total, ...logged, ...metrics]) as tf.Tensor1D };
+  return { total, logged: [...logged, ...metrics] };
 }
 
 export interface StepResult {
@@ -59,45 +60,44 @@ export interface StepResult {
  * batch never reaches the weights.
  */
 export function trainStep(plan: StepPlan, optimizer: tf.Optimizer, variables: tf.Variable[], batch: Batch): StepResult {
+  let logged: tf.Scalar[] = [];
+  let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
   let row: tf.Tensor | undefined;
-  let grads: tf.NamedTensorMap | undefined;
   try {
-    const computed = tf.tidy(() => {
-      let kept: tf.Tensor1D | undefined;
-      let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
-      try {
-        result = optimizer.computeGradients(() => {
-          const out = forward(plan, batch, true);
-          // The row is computed on the tape; keep it past computeGradients' own scope.
-          kept = tf.keep(out.row);
-          return out.total;
-        }, variables);
-      } catch (error) {
-        kept?.dispose();
-        releaseGradientTape();
-        throw error;
-      }
-      return { row: kept!, grads: result.grads, value: result.value };
-    });
-    row = computed.row;
-    grads = computed.grads;
-    computed.value.dispose();
+    try {
+      result = optimizer.computeGradients(() => {
+        const out = forward(plan, batch, true);
+        // Kept past computeGradients' own scope and stacked after it, off the gradient tape:
+        // stacking on the tape inside an outer tidy cost about 4% of a small model's step.
+        logged = out.logged.map((value) => tf.keep(value));
+        return out.total;
+      }, variables);
+    } catch (error) {
+      releaseGradientTape();
+      throw error;
+    }
+    row = tf.stack([result.value, ...logged]);
     const values = row.dataSync() as Float32Array;
     // The row is [total, ...loss terms, ...metrics]; only the losses decide.
     const lossCount = values.length - plan.metrics.length;
     let finite = true;
     for (let i = 0; i < lossCount; i++) if (!Number.isFinite(values[i]!)) finite = false;
-    if (finite) optimizer.applyGradients(grads);
+    if (finite) optimizer.applyGradients(result.grads);
     return { values, applied: finite };
   } finally {
+    // `logged` may hold the total itself (one output, weight 1); disposing twice is harmless.
+    tf.dispose(logged);
     if (row) row.dispose();
-    if (grads) tf.dispose(grads);
+    if (result) tf.dispose([result.value, ...Object.values(result.grads)]);
   }
 }
 
 /** Losses and metrics of one batch in inference mode (validation). */
 export function evalStep(plan: StepPlan, batch: Batch): Float32Array {
-  const row = tf.tidy(() => forward(plan, batch, false).row);
+  const row = tf.tidy(() => {
+    const { total, logged } = forward(plan, batch, false);
+    return tf.stack([total, ...logged]);
+  });
   try {
     return row.dataSync() as Float32Array;
   } finally {
