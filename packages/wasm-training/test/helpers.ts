@@ -30,6 +30,18 @@ export async function useBackend(name: Backend): Promise<void> {
   }
 }
 
+/** Mocha hooks for the enclosing describe: switch to `name` before its tests, restore the previous backend after. */
+export function useBackendDuring(name: Backend): void {
+  let previous: string | undefined;
+  before(async () => {
+    previous = tf.getBackend();
+    await useBackend(name);
+  });
+  after(async () => {
+    if (previous) await tf.setBackend(previous);
+  });
+}
+
 export interface Comparison { maxDiff: number; scale: number; size: number }
 
 /** Max abs difference of two arrays, and the value scale (max abs of the cpu values, at least 1). */

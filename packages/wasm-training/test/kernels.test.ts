@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import {
   registerWasmTrainingKernels, isWasmTrainingKernel, WASM_TRAINING_KERNELS,
 } from '@losskit/wasm-training';
-import { expectSameOnBothBackends, randomTensor, useBackend } from './helpers.js';
+import { expectSameOnBothBackends, randomTensor, useBackend, useBackendDuring } from './helpers.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 type Shape4 = [number, number, number, number];
@@ -21,14 +21,7 @@ function outShape(x: Shape4, f: Shape4, strides: number | [number, number], dil:
 
 describe('@losskit/wasm-training: kernels match the cpu backend', function () {
   this.timeout(60000);
-  let previous: string;
-  before(async () => {
-    previous = tf.getBackend();
-    await useBackend('wasm');
-  });
-  after(async () => {
-    if (previous) await tf.setBackend(previous);
-  });
+  useBackendDuring('wasm');
 
   describe('registration', () => {
     it('registers every kernel for wasm, idempotently', () => {

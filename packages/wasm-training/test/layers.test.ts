@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { wasmTrainingSupport } from '@losskit/wasm-training';
-import { compareArrays, randomValues, useBackend, type Backend } from './helpers.js';
+import { compareArrays, randomValues, useBackend, useBackendDuring, type Backend } from './helpers.js';
 
 interface LayerCase {
   name: string;
@@ -120,14 +120,7 @@ async function trainSteps(c: LayerCase, backend: Backend, initial: Float32Array[
 
 describe('@losskit/wasm-training: layer matrix (2 training steps, wasm vs cpu)', function () {
   this.timeout(60000);
-  let previous: string;
-  before(async () => {
-    previous = tf.getBackend();
-    await useBackend('wasm');
-  });
-  after(async () => {
-    if (previous) await tf.setBackend(previous);
-  });
+  useBackendDuring('wasm');
 
   for (const c of cases) {
     it(`${c.name} trains on wasm with the same loss and updates as cpu`, async () => {
