@@ -32,3 +32,6 @@ installDefaultPluginLoader();
 /** Shorthand for `getLossRegistry().resolve(spec)`. */
 export const resolveLoss: import('./registry.js').LossRegistry['resolve'] = (spec, options) =>
   getLossRegistry().resolve(spec, options);
+
+// Stateful metrics (Keras 3 semantics), registered by name like losses.
+export * from './metrics/index.js';

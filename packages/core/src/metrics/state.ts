@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import { MetricInputError } from './errors.js';
+import type { MetricState } from './metric.js';
+
+/**
+ * Accumulators of a metric as float32 variables (as Keras keeps them), so updates stay on the
+ * backend and nothing is read back until `result` is read.
+ */
+export class MetricVariables<K extends string> {
+  private readonly variables: Record<K, tf.Variable>;
+
+  constructor(private readonly owner: string, shapes: Record<K, number[]>) {
+    this.variables = Object.fromEntries(
+      // tidy frees the zeros; the variable keeps its own reference to the data.
+      Object.entries<number[]>(shapes).map(([key, shape]) => [key, tf.tidy(() => tf.variable(tf.zeros(shape), false))]),
+    ) as Record<K, tf.Variable>;
+  }
+
+  get(key: K): tf.Variable {
+    return this.variables[key];
+  }
+
+  /** Adds `delta` (same shape) to an accumulator; disposes nothing the caller owns. */
+  add(key: K, delta: tf.Tensor): void {
+    const variable = this.variables[key];
+    tf.tidy(() => variable.assign(tf.add(variable, delta)));
+  }
+
+  reset(): void {
+    for (const variable of Object.values<tf.Variable>(this.variables)) tf.tidy(() => variable.assign(tf.zerosLike(variable)));
+  }
+
+  dispose(): void {
+    for (const variable of Object.values<tf.Variable>(this.variables)) variable.dispose();
+  }
+
+  getState(): MetricState {
+    return Object.fromEntries(Object.entries<tf.Variable>(this.variables).map(([key, v]) => [key, Array.from(v.dataSync())]));
+  }
+
+  /** Puts back what `getState` returned; checks names and sizes, since the state may come from a file. */
+  setState(state: MetricState): void {
+    const entries = Object.entries<tf.Variable>(this.variables);
+    for (const [key, variable] of entries) {
+      const values = state?.[key];
+      if (!Array.isArray(values) || values.length !== variable.size || !values.every((v) => typeof v === 'number')) {
+        throw new MetricInputError(
+          `Metric '${this.owner}': the saved state lacks '${key}' as ${variable.size} numbers; it was saved by another metric or is corrupt.`,
+        );
+      }
+    }
+    for (const [key, variable] of entries) tf.tidy(() => variable.assign(tf.tensor(state[key]!, variable.shape, 'float32')));
+  }
+}
