@@ -16,3 +16,6 @@ export { epochOrder } from './fit/shuffle.js';
 export * from './persistence/index.js';
 export * from './progress/index.js';
 export * from './plot/index.js';
+// Learning-rate schedules, the training optimizer (clipping, accumulation) and training callbacks.
+export { createSchedule, SCHEDULE_NAMES, type ScheduleName, type ScheduleSpec, type LearningRateOption, type LearningRateSchedule } from './schedules/spec.js';
+export { ScheduleError, OptimizerOptionsError } from './optim/errors.js';
