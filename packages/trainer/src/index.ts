@@ -19,3 +19,5 @@ export * from './plot/index.js';
 // Learning-rate schedules, the training optimizer (clipping, accumulation) and training callbacks.
 export { createSchedule, SCHEDULE_NAMES, type ScheduleName, type ScheduleSpec, type LearningRateOption, type LearningRateSchedule } from './schedules/spec.js';
 export { ScheduleError, OptimizerOptionsError } from './optim/errors.js';
+export { TrainingOptimizer, type TrainingOptimizerOptions } from './optim/training-optimizer.js';
+export type { GradientOptions } from './optim/options.js';
