@@ -21,3 +21,19 @@ export { createSchedule, SCHEDULE_NAMES, type ScheduleName, type ScheduleSpec, t
 export { ScheduleError, OptimizerOptionsError } from './optim/errors.js';
 export { TrainingOptimizer, type TrainingOptimizerOptions } from './optim/training-optimizer.js';
 export type { GradientOptions } from './optim/options.js';
+export {
+  ReduceLROnPlateau,
+  LearningRateScheduler,
+  CsvLogger,
+  TensorBoard,
+  SaveBest,
+  currentLearningRate,
+  setLearningRate,
+  type ReduceLROnPlateauOptions,
+  type PlateauState,
+  type CsvLoggerOptions,
+  type TensorBoardOptions,
+  type SaveBestOptions,
+  type Saveable,
+  type MonitorMode,
+} from './callbacks/index.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { OptimizerOptionsError } from './errors.js';
 
 // TF.js optimizers keep their learning rate in a `learningRate` field that `applyGradients`
@@ -24,6 +24,8 @@ export function readLearningRate(optimizer: tf.Optimizer): number {
 
 export function writeLearningRate(optimizer: tf.Optimizer, lr: number): void {
   readLearningRate(optimizer);
-  if (optimizer instanceof tf.SGDOptimizer) optimizer.setLearningRate(lr);
+  // Not `instanceof tf.SGDOptimizer`: tf.Optimizer's instanceof is duck-typed and says yes to every optimizer.
+  const sgdLike = optimizer as unknown as { setLearningRate?: (lr: number) => void };
+  if (typeof sgdLike.setLearningRate === 'function') sgdLike.setLearningRate(lr);
   else (optimizer as unknown as WithLearningRate).learningRate = lr;
 }
