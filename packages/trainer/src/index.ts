@@ -37,3 +37,4 @@ export {
   type Saveable,
   type MonitorMode,
 } from './callbacks/index.js';
+export { resolveCompileMetric, accuracyKindFor } from './metrics/compile-metric.js';

@@ -6,3 +6,5 @@ export { resolveMetricAsync } from './loss-metric.js';
 export { MeanMetric, type MetricFn } from './mean-metric.js';
 export { MetricVariables } from './state.js';
 export { UnknownMetricError, DuplicateMetricError, InvalidMetricOptionsError, MetricInputError } from './errors.js';
+// Keras 3's per-sample metric functions, for metrics built from them (MeanMetric).
+export { accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, topKCategoricalAccuracy, cosineSimilarity } from './accuracy.js';
