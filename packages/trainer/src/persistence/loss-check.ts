@@ -38,7 +38,10 @@ export async function ensureLossesResolvable(manifest: TrainerManifest, dir: str
       // Discovery imports only packages named by the convention (see core's plugin-names.ts).
       await registry.load([single.name]);
     } catch (error) {
-      if (error instanceof VersionMismatchError) throw savedWithVersion(single, dir, error);
+      // By name as well: the plugin may have registered through another copy of core.
+      if (error instanceof VersionMismatchError || (error instanceof Error && error.name === 'VersionMismatchError')) {
+        throw savedWithVersion(single, dir, error);
+      }
       throw error;
     }
   }
@@ -53,7 +56,7 @@ export async function ensureLossesResolvable(manifest: TrainerManifest, dir: str
 }
 
 /** A plugin that refuses this core's API: say which plugin version the trainer was saved with. */
-function savedWithVersion(spec: SavedSingleLossSpec, dir: string, error: VersionMismatchError): VersionMismatchError {
+function savedWithVersion(spec: SavedSingleLossSpec, dir: string, error: Error): VersionMismatchError {
   const saved = spec.package;
   const from = saved ? `${saved.name}@${saved.version}` : 'a plugin the application registered';
   const fix = saved ? ` Install ${saved.name}@${saved.version} (the version the trainer was saved with) or another version built for this core.` : '';
