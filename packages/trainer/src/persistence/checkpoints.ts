@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { lstatIfExists, readDirIfExists, removeDeadLeftovers, removeDirSafely } from './durable-fs.js';
-import { TrainerFileError } from './errors.js';
+import { TrainerFileError, TrainerFileSystemError } from './errors.js';
 import { RUN_ID_PATTERN } from './schemas.js';
 import { writeSaveAtomically } from './save-target.js';
 import { isLosskitSave, SAVE_FILES, TRAINER_JSON, writeTrainerFiles, type HistoryRecord, type SavableTrainer } from './trainer-files.js';
@@ -125,7 +125,12 @@ export async function writeCheckpoint(
     ...(state.seed !== undefined ? { seed: state.seed } : {}),
     ...(state.history ? { history: state.history } : {}),
   };
-  await writeSaveAtomically(dir, (temp) => writeTrainerFiles(trainer, temp, extras), { ownFiles: SAVE_FILES, recognise: isLosskitSave });
+  try {
+    await writeSaveAtomically(dir, (temp) => writeTrainerFiles(trainer, temp, extras), { ownFiles: SAVE_FILES, recognise: isLosskitSave });
+  } catch (error) {
+    if (!(error instanceof TrainerFileSystemError)) throw error;
+    throw error.withOutcome(`Checkpoint ${path.basename(dir)} was not written; the earlier checkpoints of run '${state.runId}' in ${runDir} are intact.`);
+  }
   await pruneCheckpoints(root, state.runId, state.keep);
   return { dir, runId: state.runId, epoch: state.nextEpoch };
 }
