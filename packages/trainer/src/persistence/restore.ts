@@ -120,7 +120,12 @@ export async function restoreInto(target: RestoreTarget, state: SavedState): Pro
       );
     }
     const optimizerValues = decodeOptimizerState(manifest.optimizer, state.optimizerData, path.join(dir, manifest.optimizer.file));
-    target.model.setWeights(weights);
+    try {
+      target.model.setWeights(weights);
+    } catch (error) {
+      tf.dispose(optimizerValues.map((v) => v.tensor));
+      throw error;
+    }
     await applyOptimizerState(target.optimizer, manifest.optimizer, optimizerValues);
   } finally {
     tf.dispose(weights);
