@@ -136,6 +136,20 @@ describe('checkpoint directories belong to one run', function () {
     expect(loaded.epochsCompleted).to.equal(7);
   });
 
+  it('two processes started together on one directory: one runs, the other gets a clear error, never a raw fs error', async () => {
+    const ckpt = path.join(root, 'race');
+    const both = [start('checkpointed-run.mjs', [ckpt, '6']), start('checkpointed-run.mjs', [ckpt, '6'])];
+    const exits = await Promise.all(both.map((run) => run.exited));
+    expect(exits.filter((e) => e.code === 0).length, 'at least one finished').to.be.at.least(1);
+    for (const [i, e] of exits.entries()) {
+      const stderr = both[i]!.stderr();
+      expect(stderr).to.not.match(/ENOTEMPTY|ENOENT|EEXIST/);
+      if (e.code !== 0) expect(stderr).to.include('CheckpointLockedError').and.to.include(`is in use by process ${both[1 - i]!.child.pid}`);
+    }
+    expect((await listCheckpoints(ckpt)).at(-1)!.epoch).to.equal(6);
+    expect(fs.existsSync(path.join(ckpt, LOCK_FILE))).to.equal(false);
+  });
+
   it('a second process is refused with the holder named; a lock left by a killed process is recovered', async () => {
     const ckpt = path.join(root, 'ckpt');
     const holder = start('checkpointed-run.mjs', [ckpt, '400']);
