@@ -86,6 +86,8 @@ describe('checkpoint directories belong to one run', function () {
     const ambiguous = await newTrainer().fit(data.x, data.y, { ...fitOptions, epochs: 6, resume: true, checkpoint: { dir: ckpt } }).catch((e: unknown) => e);
     expect(ambiguous).to.be.instanceOf(TrainerFileError);
     expect((ambiguous as Error).message).to.include("'long' (newest: epoch-000005)").and.to.include(`'${other}' (newest: epoch-000002)`).and.to.include('runId');
+    const asSave = await Trainer.load(ckpt, quiet).catch((e: unknown) => e);
+    expect((asSave as Error).message).to.match(/is a checkpoint directory, not a save: load it with Trainer\.resume/);
     const viaResume = await Trainer.resume(ckpt, quiet).catch((e: unknown) => e);
     expect((viaResume as Error).message).to.match(/holds checkpoints of 2 runs/);
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { asFileSystemError, fsStep, isProcessAlive } from './durable-fs.js';
+import { asFileSystemError, fsStep, isProcessAlive, readDirIfExists } from './durable-fs.js';
 import { CheckpointLockedError, errnoCode, TrainerFileError, type LockHolder } from './errors.js';
 import { readConfinedJson, READ_LIMITS } from './safe-read.js';
 import { lockFileSchema } from './schemas.js';
@@ -41,7 +41,10 @@ export async function acquireRunLock(root: string, runId: string, purpose: strin
   };
   const lockFile = path.join(root, LOCK_FILE);
   for (let attempt = 0; attempt < 20; attempt++) {
-    if (await createExclusively(root, LOCK_FILE, content)) return held(lockFile, content, root);
+    if (await createExclusively(root, LOCK_FILE, content)) {
+      await removeDeadStagingFiles(root);
+      return held(lockFile, content, root);
+    }
     const holder = await readLock(root, LOCK_FILE);
     if (holder === 'missing') continue;
     if (isAlive(holder)) throw new CheckpointLockedError(root, holder);
@@ -113,5 +116,16 @@ async function breakStaleLock(root: string, stale: LockContent, mine: LockConten
     if (current !== 'missing' && current.nonce === stale.nonce) await fs.unlink(path.join(root, LOCK_FILE)).catch(() => {});
   } finally {
     await fs.unlink(path.join(root, BREAK_FILE)).catch(() => {});
+  }
+}
+
+const STAGING = /^\.losskit\.lock(?:\.break)?\.[0-9a-f]{16}\.[0-9a-f]{8}$/;
+
+/** Lock files a killed process staged but never linked (it died between the two steps). */
+async function removeDeadStagingFiles(root: string): Promise<void> {
+  for (const name of (await readDirIfExists(root)) ?? []) {
+    if (!STAGING.test(name)) continue;
+    const staged = await readLock(root, name).catch(() => 'missing' as const);
+    if (staged !== 'missing' && !isAlive(staged)) await fs.unlink(path.join(root, name)).catch(() => {});
   }
 }

@@ -2,7 +2,8 @@ import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { TrainerInputError } from '../errors.js';
 import { pickLogger, type Logger } from '../logger.js';
-import { describeRuns, latestCheckpoint } from './checkpoints.js';
+import { describeRuns, latestCheckpoint, listCheckpoints } from './checkpoints.js';
+import { TrainerFileError } from './errors.js';
 import type { LoadTrainerOptions } from './loss-check.js';
 import { recoverInterruptedSave } from './recover-save.js';
 import { loadTrainerState, type LoadedTrainerState } from './restore.js';
@@ -55,7 +56,9 @@ export async function loadTrainer<T extends LoadableTrainer>(
         (recovered.removed.length ? ` and removed ${recovered.removed.join(', ')}` : ''),
     );
   }
-  const state = await loadTrainerState(dir, options.plugins ? { plugins: options.plugins } : {});
+  const state = await loadTrainerState(dir, options.plugins ? { plugins: options.plugins } : {}).catch(async (error: unknown) => {
+    throw (await isCheckpointRoot(dir, error)) ? new TrainerFileError(`${path.resolve(dir)} is a checkpoint directory, not a save: load it with Trainer.resume('${dir}').`) : error;
+  });
   const backend = options.backend ?? state.trainer.backend;
   let trainer: T | undefined;
   try {
@@ -103,4 +106,10 @@ export async function resumeTrainer<T extends LoadableTrainer>(
   } finally {
     await lock.release();
   }
+}
+
+/** A missing losskit.json in a directory of run subdirectories: the user meant Trainer.resume. */
+async function isCheckpointRoot(dir: string, error: unknown): Promise<boolean> {
+  if (!(error instanceof TrainerFileError) || !/losskit\.json .*does not exist/.test(error.message)) return false;
+  return (await listCheckpoints(dir).catch(() => [])).length > 0;
 }
