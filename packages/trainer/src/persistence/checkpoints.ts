@@ -119,6 +119,11 @@ export async function writeCheckpoint(
 ): Promise<CheckpointInfo> {
   const runDir = path.join(path.resolve(root), checkRunId(state.runId));
   const dir = path.join(runDir, checkpointName(state.nextEpoch));
+  const existing = await lstatIfExists(runDir);
+  if (existing && !existing.isDirectory()) {
+    // A symbolic link (or a file) where the run's directory belongs: never written through.
+    throw new TrainerFileError(`${runDir} is not a directory losskit made for run '${state.runId}' (it is a link or a file); checkpoints are not written through it.`);
+  }
   const extras = {
     epochsCompleted: state.epochsCompleted,
     run: { id: state.runId, nextEpoch: state.nextEpoch },
