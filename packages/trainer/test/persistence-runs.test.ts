@@ -104,6 +104,18 @@ describe('checkpoint directories belong to one run', function () {
     expect((badId as Error).message).to.match(/checkpoint\.runId must be/);
   });
 
+  it('a run directory that is a symbolic link is never written through', async () => {
+    const ckpt = path.join(root, 'ckpt');
+    const elsewhere = path.join(root, 'elsewhere');
+    fs.mkdirSync(ckpt);
+    fs.mkdirSync(elsewhere);
+    fs.symlinkSync(elsewhere, path.join(ckpt, 'exp'));
+    const error = await newTrainer().fit(data.x, data.y, { ...fitOptions, epochs: 1, checkpoint: { dir: ckpt, runId: 'exp' } }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(TrainerFileError);
+    expect((error as Error).message).to.match(/is not a directory losskit made for run 'exp'/);
+    expect(fs.readdirSync(elsewhere)).to.deep.equal([]);
+  });
+
   it('a fit with checkpoint but without resume starts its own history: nothing carries over from an earlier resume', async () => {
     const first = path.join(root, 'first');
     await newTrainer().fit(data.x, data.y, { ...fitOptions, epochs: 3, checkpoint: { dir: first } });
