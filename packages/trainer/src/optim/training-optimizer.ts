@@ -34,7 +34,8 @@ const ACCUMULATOR = 'losskit/accumulator/';
  * at the end of an epoch or of a fit.
  */
 export class TrainingOptimizer extends tf.Optimizer {
-  static className = 'losskit>TrainingOptimizer';
+  // A plain identifier: saved manifests accept class names matching /^[A-Za-z][A-Za-z0-9_]*$/.
+  static className = 'LosskitTrainingOptimizer';
   readonly inner: tf.Optimizer;
   readonly gradientOptions: Readonly<GradientOptions>;
   private schedule: LearningRateSchedule;
