@@ -11,13 +11,27 @@ import {
 } from '@losskit/core';
 
 // TF.js's metric strings for `model.compile({ metrics })`, mapped to the stateful metrics with
-// Keras 3's semantics (precision and recall count a prediction above 0.5 as positive, not only 1).
+// Keras 3's semantics (precision and recall count a prediction above 0.5 as positive, not only
+// an exact 1) or to the built-in losses of the same formula (weighted means over the epoch).
 const TFJS_NAMES: Record<string, string> = {
   binaryAccuracy: 'binary-accuracy',
   categoricalAccuracy: 'categorical-accuracy',
   sparseCategoricalAccuracy: 'sparse-categorical-accuracy',
   topKCategoricalAccuracy: 'top-k-categorical-accuracy',
   cosineSimilarity: 'cosine-similarity',
+  binaryCrossentropy: 'binary-crossentropy',
+  categoricalCrossentropy: 'categorical-crossentropy',
+  mse: 'mean-squared-error',
+  MSE: 'mean-squared-error',
+  meanSquaredError: 'mean-squared-error',
+  mae: 'mean-absolute-error',
+  MAE: 'mean-absolute-error',
+  meanAbsoluteError: 'mean-absolute-error',
+  mape: 'mean-absolute-percentage-error',
+  MAPE: 'mean-absolute-percentage-error',
+  meanAbsolutePercentageError: 'mean-absolute-percentage-error',
+  cosine: 'cosine-proximity',
+  cosineProximity: 'cosine-proximity',
 };
 
 /**
