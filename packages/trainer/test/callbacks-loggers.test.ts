@@ -81,6 +81,16 @@ function readEvents(file: Buffer): ReadEvent[] {
   return events;
 }
 
+/** The error a promise rejects with (undefined if it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('trainer: CSV and TensorBoard loggers, SaveBest', () => {
   let dir: string;
   let x: tf.Tensor;
@@ -118,12 +128,7 @@ describe('trainer: CSV and TensorBoard loggers, SaveBest', () => {
     });
     // Without append, an existing file is refused, never replaced.
     const before = await readFile(file, 'utf8');
-    let error: unknown;
-    try {
-      await t.fit(x, y, { epochs: 1, batchSize: 8, callbacks: new CsvLogger(file) });
-    } catch (e) {
-      error = e;
-    }
+    const error = await rejection(t.fit(x, y, { epochs: 1, batchSize: 8, callbacks: new CsvLogger(file) }));
     expect(error).to.be.instanceOf(TrainerInputError);
     expect((error as Error).message).to.match(/exists; pass append: true/);
     expect(await readFile(file, 'utf8')).to.equal(before);
@@ -185,12 +190,7 @@ describe('trainer: CSV and TensorBoard loggers, SaveBest', () => {
     await writeFile(file, 'precious\n');
     expect(() => new CsvLogger(file, { separator: '"' })).to.throw(TrainerInputError, /separator/);
     const t = trainer();
-    let error: unknown;
-    try {
-      await t.fit(x, y, { epochs: 1, batchSize: 8, callbacks: new CsvLogger(file) });
-    } catch (e) {
-      error = e;
-    }
+    const error = await rejection(t.fit(x, y, { epochs: 1, batchSize: 8, callbacks: new CsvLogger(file) }));
     expect(error).to.be.instanceOf(TrainerInputError);
     expect(await readFile(file, 'utf8')).to.equal('precious\n');
     t.dispose();

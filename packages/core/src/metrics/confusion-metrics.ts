@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { MetricInputError } from './errors.js';
 import { confusionCounts, NEG_INF } from './confusion.js';
 import { divideNoNan } from './mean-metric.js';
-import type { Metric, MetricState } from './metric.js';
+import type { Metric } from './metric.js';
 import { KERAS_EPSILON } from './shapes.js';
-import { MetricVariables } from './state.js';
+import { StatefulMetric } from './state.js';
 
 /** One threshold or several, each in [0, 1]. */
 export const thresholdsOption = z.union([z.number().min(0).max(1), z.array(z.number().min(0).max(1)).min(1)]).optional();
@@ -17,15 +17,14 @@ interface PrecisionRecallOptions {
 }
 
 /** Precision and recall: counts per threshold, Keras's default threshold (0.5, or NEG_INF with topK). */
-abstract class ThresholdMetric implements Metric {
-  protected readonly state: MetricVariables<'tp' | 'fp' | 'fn'>;
+abstract class ThresholdMetric extends StatefulMetric<'tp' | 'fp' | 'fn'> implements Metric {
   private readonly thresholds: number[];
 
   constructor(readonly name: string, private readonly options: PrecisionRecallOptions) {
     const given = options.thresholds;
-    this.thresholds = given === undefined ? [options.topK === undefined ? 0.5 : NEG_INF] : typeof given === 'number' ? [given] : [...given];
-    const shape = [this.thresholds.length];
-    this.state = new MetricVariables(name, { tp: shape, fp: shape, fn: shape });
+    const thresholds = given === undefined ? [options.topK === undefined ? 0.5 : NEG_INF] : typeof given === 'number' ? [given] : [...given];
+    super(name, { tp: [thresholds.length], fp: [thresholds.length], fn: [thresholds.length] });
+    this.thresholds = thresholds;
   }
 
   update(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): void {
@@ -54,18 +53,6 @@ abstract class ThresholdMetric implements Metric {
 
   protected abstract compute(): tf.Tensor;
 
-  reset(): void {
-    this.state.reset();
-  }
-  dispose(): void {
-    this.state.dispose();
-  }
-  getState(): MetricState {
-    return this.state.getState();
-  }
-  setState(state: MetricState): void {
-    this.state.setState(state);
-  }
 }
 
 export class Precision extends ThresholdMetric {
@@ -97,18 +84,18 @@ interface AucOptions {
 }
 
 /** Keras 3's `AUC` (single label): counts at thresholds from -eps to 1 + eps, then a Riemann sum. */
-export class Auc implements Metric {
+export class Auc extends StatefulMetric<'tp' | 'fp' | 'tn' | 'fn'> implements Metric {
   readonly name = 'auc';
-  private readonly state: MetricVariables<'tp' | 'fp' | 'tn' | 'fn'>;
   private readonly thresholds: number[];
 
   constructor(private readonly options: AucOptions) {
     const inner = options.thresholds
       ? [...options.thresholds].sort((a, b) => a - b)
       : Array.from({ length: options.numThresholds - 2 }, (_, i) => ((i + 1) * 1.0) / (options.numThresholds - 1));
-    this.thresholds = [0 - KERAS_EPSILON, ...inner, 1 + KERAS_EPSILON];
-    const shape = [this.thresholds.length];
-    this.state = new MetricVariables('auc', { tp: shape, fp: shape, tn: shape, fn: shape });
+    const thresholds = [0 - KERAS_EPSILON, ...inner, 1 + KERAS_EPSILON];
+    const shape = [thresholds.length];
+    super('auc', { tp: shape, fp: shape, tn: shape, fn: shape });
+    this.thresholds = thresholds;
   }
 
   update(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): void {
@@ -152,18 +139,6 @@ export class Auc implements Metric {
     return tf.sum(increment) as tf.Scalar;
   }
 
-  reset(): void {
-    this.state.reset();
-  }
-  dispose(): void {
-    this.state.dispose();
-  }
-  getState(): MetricState {
-    return this.state.getState();
-  }
-  setState(state: MetricState): void {
-    this.state.setState(state);
-  }
 }
 
 /** x[:-1] and x[1:]. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Metric, MetricState } from './metric.js';
+import type { Metric } from './metric.js';
 import { KERAS_EPSILON } from './shapes.js';
-import { MetricVariables } from './state.js';
+import { StatefulMetric } from './state.js';
 
 interface MeanIouOptions {
   numClasses: number;
@@ -15,12 +15,11 @@ interface MeanIouOptions {
  * of TP / (TP + FP + FN), classes absent from both labels and predictions left out. As in
  * Keras, labels, predictions and sample weights are truncated to integers (its int dtype).
  */
-export class MeanIou implements Metric {
+export class MeanIou extends StatefulMetric<'cm'> implements Metric {
   readonly name = 'mean-iou';
-  private readonly state: MetricVariables<'cm'>;
 
   constructor(private readonly options: MeanIouOptions) {
-    this.state = new MetricVariables('mean-iou', { cm: [options.numClasses * options.numClasses] });
+    super('mean-iou', { cm: [options.numClasses * options.numClasses] });
   }
 
   update(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): void {
@@ -56,16 +55,4 @@ export class MeanIou implements Metric {
     });
   }
 
-  reset(): void {
-    this.state.reset();
-  }
-  dispose(): void {
-    this.state.dispose();
-  }
-  getState(): MetricState {
-    return this.state.getState();
-  }
-  setState(state: MetricState): void {
-    this.state.setState(state);
-  }
 }

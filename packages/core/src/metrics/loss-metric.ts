@@ -22,8 +22,6 @@ function wrapLoss(loss: ResolvedLoss): ResolvedMetric {
   const resolved = withIdentity(mean, { name: spec.name, options: spec.options, ...(spec.package ? { package: spec.package } : {}) }, 'down');
   return {
     ...resolved,
-    getState: () => mean.getState(),
-    setState: (state) => mean.setState(state),
     dispose: () => {
       mean.dispose();
       loss.dispose();

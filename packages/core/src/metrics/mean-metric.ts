@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Metric, MetricState } from './metric.js';
+import type { Metric } from './metric.js';
 import { axesFrom, sameRank } from './shapes.js';
-import { MetricVariables } from './state.js';
+import { StatefulMetric } from './state.js';
 
 /** Per-sample (or per-element) values of one batch, like Keras's metric functions. */
 export type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -11,11 +11,9 @@ export type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
  * last reset. Sample weights as Keras's `reduce_to_samplewise_values`: values are averaged down
  * to the weight's rank, multiplied by the (broadcast) weights, and the count is the weights' sum.
  */
-export class MeanMetric implements Metric {
-  private readonly state: MetricVariables<'total' | 'count'>;
-
+export class MeanMetric extends StatefulMetric<'total' | 'count'> implements Metric {
   constructor(readonly name: string, private readonly fn: MetricFn) {
-    this.state = new MetricVariables(name, { total: [], count: [] });
+    super(name, { total: [], count: [] });
   }
 
   update(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): void {
@@ -38,22 +36,6 @@ export class MeanMetric implements Metric {
 
   result(): tf.Scalar {
     return tf.tidy(() => divideNoNan(this.state.get('total'), this.state.get('count')) as tf.Scalar);
-  }
-
-  reset(): void {
-    this.state.reset();
-  }
-
-  dispose(): void {
-    this.state.dispose();
-  }
-
-  getState(): MetricState {
-    return this.state.getState();
-  }
-
-  setState(state: MetricState): void {
-    this.state.setState(state);
   }
 }
 

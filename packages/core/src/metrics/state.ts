@@ -52,3 +52,28 @@ export class MetricVariables<K extends string> {
     for (const [key, variable] of entries) tf.tidy(() => variable.assign(tf.tensor(state[key]!, variable.shape, 'float32')));
   }
 }
+
+/**
+ * Base of the built-in metrics: they keep their accumulators in `state`, and reset, dispose and
+ * state access are the same for all of them.
+ */
+export abstract class StatefulMetric<K extends string> {
+  protected readonly state: MetricVariables<K>;
+
+  protected constructor(owner: string, shapes: Record<K, number[]>) {
+    this.state = new MetricVariables(owner, shapes);
+  }
+
+  reset(): void {
+    this.state.reset();
+  }
+  dispose(): void {
+    this.state.dispose();
+  }
+  getState(): MetricState {
+    return this.state.getState();
+  }
+  setState(state: MetricState): void {
+    this.state.setState(state);
+  }
+}
