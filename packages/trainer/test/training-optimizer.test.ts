@@ -95,7 +95,8 @@ describe('trainer: TrainingOptimizer trajectories equal Keras 3 (fixture)', () =
     expectClose(flat(a.getWeights()), flat(b.getWeights()), 'adam');
     withAccumulation.dispose();
     plain.dispose();
-    tf.dispose([a, b]);
+    a.dispose();
+    b.dispose();
   });
 
   it('state taken mid-group (getWeights/setWeights) continues the schedule and the accumulators exactly', async () => {
@@ -118,7 +119,8 @@ describe('trainer: TrainingOptimizer trajectories equal Keras 3 (fixture)', () =
     tf.dispose([x, y]);
     first.dispose();
     second.dispose();
-    tf.dispose([a, b]);
+    a.dispose();
+    b.dispose();
   });
 
   it('refuses Keras-invalid combinations and unknown options, and a settable rate under a schedule', () => {
