@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { currentLearningRate, LearningRateScheduler, OptimizerOptionsError, ReduceLROnPlateau, Trainer, TrainerInputError, TrainingOptimizer, type ReduceLROnPlateauOptions } from '@losskit/trainer';
 import { seedModel, silent, uniform } from './trainer-helpers.js';
@@ -50,6 +53,39 @@ describe('trainer: ReduceLROnPlateau and LearningRateScheduler (Keras 3 semantic
       }
     });
     expect(() => resumed!.setState({ best: 'x' } as never)).to.throw(TrainerInputError, /setState/);
+  });
+
+  it('through checkpoints: a resumed run reduces the rate at the same epochs as one that never stopped', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'losskit-plateau-resume-'));
+    const x = uniform([32, 8], 7);
+    const y = uniform([32, 2], 8);
+    // Patience 1 and a large minDelta: reductions in both halves, and counters mid-way at the cut.
+    const options = { monitor: 'loss', patience: 1, factor: 0.5, minDelta: 0.02, cooldown: 1 };
+    const run = async (epochs: number, initial: Trainer | undefined, resume: boolean) => {
+      const trainer = initial ?? new Trainer({ model: seedModel(5, 8, 6, 2, 'linear'), optimizer: new TrainingOptimizer({ optimizer: 'sgd', learningRate: 0.2 }), loss: 'mean-squared-error', ...silent });
+      const rates: number[] = [];
+      const plateau = new ReduceLROnPlateau(trainer.optimizer, options);
+      const record = { onEpochEnd: () => void rates.push(currentLearningRate(trainer.optimizer)) };
+      await trainer.fit(x, y, { epochs, batchSize: 8, shuffle: false, callbacks: [plateau, record], checkpoint: { dir: path.join(dir, resume ? 'split' : String(epochs)) }, resume });
+      return { trainer, rates };
+    };
+    try {
+      const straight = await run(8, undefined, false);
+      const first = await run(4, undefined, true);
+      const resumed = await Trainer.resume(path.join(dir, 'split'), silent);
+      const second = await run(8, resumed, true);
+      expect([...first.rates, ...second.rates]).to.deep.equal(straight.rates);
+      expect(new Set(straight.rates).size).to.be.above(2);
+      expect(second.trainer.model.getWeights().map((w) => Array.from(w.dataSync()))).to.deep.equal(straight.trainer.model.getWeights().map((w) => Array.from(w.dataSync())));
+      for (const { trainer } of [straight, first, second]) {
+        trainer.dispose();
+        trainer.model.dispose();
+        trainer.optimizer.dispose();
+      }
+    } finally {
+      tf.dispose([x, y]);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a schedule-driven optimizer, bad options and an unlogged monitor, naming them', () => {

@@ -14,6 +14,10 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 }
 
 // tf.Optimizer's instanceof is duck-typed (Symbol.hasInstance), so compare class names.
-function isTrainingOptimizer(optimizer: tf.Optimizer): optimizer is TrainingOptimizer {
+export function isTrainingOptimizer(optimizer: tf.Optimizer): optimizer is TrainingOptimizer {
   return optimizer.getClassName() === TrainingOptimizer.className;
+}
+
+export function trainingOptimizer(optimizer: tf.Optimizer): TrainingOptimizer | undefined {
+  return isTrainingOptimizer(optimizer) ? optimizer : undefined;
 }

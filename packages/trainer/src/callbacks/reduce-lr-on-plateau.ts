@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { TrainerInputError } from '../errors.js';
 import type { Logs, TrainerCallback } from '../fit/callbacks.js';
-import { currentLearningRate, setLearningRate } from './learning-rate-control.js';
+import { currentLearningRate, setLearningRate, trainingOptimizer } from './learning-rate-control.js';
 import { checkKeys, checkNumber, Monitor, type MonitorMode } from './monitor.js';
 
 export interface ReduceLROnPlateauOptions {
@@ -33,7 +33,9 @@ const KNOWN = ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 
 /**
  * Keras 3's `ReduceLROnPlateau`: multiplies the optimizer's learning rate by `factor` when the
  * monitored value has not improved for `patience` epochs. Needs a settable rate: a plain TF.js
- * optimizer, or a TrainingOptimizer with a constant `learningRate` (not a schedule).
+ * optimizer, or a TrainingOptimizer with a constant `learningRate` (not a schedule). With a
+ * TrainingOptimizer its counters travel in the optimizer's state, so checkpoints keep them and a
+ * resumed run (or the next fit) continues them; `reset()` starts afresh.
  */
 export class ReduceLROnPlateau implements TrainerCallback {
   private readonly monitor: Monitor;
@@ -58,9 +60,19 @@ export class ReduceLROnPlateau implements TrainerCallback {
   }
 
   onTrainBegin(): void {
-    // Keras resets at the start of every fit; a state restored for a resumed run is kept.
-    if (!this.restored) this.setState({ best: null, wait: 0, cooldownCounter: 0 });
+    // Keras resets at the start of every fit. A state restored for a resumed run is kept, and so
+    // is the one a TrainingOptimizer carries (restored with it from a checkpoint).
+    const carried = trainingOptimizer(this.optimizer)?.plateauState;
+    if (!this.restored) this.setState(carried ?? { best: null, wait: 0, cooldownCounter: 0 });
     this.restored = false;
+  }
+
+  /** Starts afresh: no best value, no waiting, no cooldown (also in the optimizer that carries them). */
+  reset(): void {
+    this.setState({ best: null, wait: 0, cooldownCounter: 0 });
+    this.restored = false;
+    const carrier = trainingOptimizer(this.optimizer);
+    if (carrier) carrier.plateauState = undefined;
   }
 
   onEpochEnd(_epoch: number, logs?: Logs): void {
@@ -80,6 +92,8 @@ export class ReduceLROnPlateau implements TrainerCallback {
         this.wait = 0;
       }
     }
+    const carrier = trainingOptimizer(this.optimizer);
+    if (carrier) carrier.plateauState = this.getState();
   }
 
   getState(): PlateauState {

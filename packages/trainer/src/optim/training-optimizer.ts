@@ -18,6 +18,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 const STEP = 'losskit/step';
 const LEARNING_RATE = 'losskit/learning-rate';
 const ACCUMULATORS = 'losskit/accumulators';
+const PLATEAU = 'losskit/plateau';
 const ACCUMULATOR = 'losskit/accumulator/';
 
 /**
@@ -42,6 +43,12 @@ export class TrainingOptimizer extends tf.Optimizer {
   private step = 0;
   /** By position in the gradient list, as Keras keeps them by variable index: a loaded model's variables have new names. */
   private accumulators: tf.Variable[] = [];
+  /**
+   * ReduceLROnPlateau's counters when it drives this optimizer: kept here so that they are
+   * saved and restored with the optimizer state (checkpoints, resume) and a resumed run reduces
+   * the rate at the same epochs as one that never stopped.
+   */
+  plateauState: { best: number | null; wait: number; cooldownCounter: number } | undefined;
 
   constructor(options: TrainingOptimizerOptions) {
     super();
@@ -135,13 +142,15 @@ export class TrainingOptimizer extends tf.Optimizer {
     super.dispose();
   }
 
-  /** [step, learning rate, accumulator count, accumulators..., the inner optimizer's weights...]. */
+  /** [step, learning rate, accumulator count, accumulators..., plateau counters, the inner optimizer's weights...]. */
   override async getWeights(): Promise<NamedTensor[]> {
     const own: NamedTensor[] = [
       { name: STEP, tensor: tf.scalar(this.step, 'int32') },
-      { name: LEARNING_RATE, tensor: tf.scalar(this.learningRate) },
+      // float64 bits as two int32 words: a reduced constant rate comes back exactly, not rounded to float32.
+      { name: LEARNING_RATE, tensor: tf.tensor1d(float64Words(this.learningRate), 'int32') },
       { name: ACCUMULATORS, tensor: tf.scalar(this.accumulators.length, 'int32') },
       ...this.accumulators.map((tensor, i) => ({ name: `${ACCUMULATOR}${i}`, tensor })),
+      { name: PLATEAU, tensor: tf.tensor1d(encodePlateau(this.plateauState), 'int32') },
     ];
     return [...own, ...(await this.inner.getWeights())];
   }
@@ -156,11 +165,18 @@ export class TrainingOptimizer extends tf.Optimizer {
     if (saved.length !== n || !saved.every(({ name }) => name.startsWith(ACCUMULATOR))) {
       throw new OptimizerOptionsError(`TrainingOptimizer.setWeights: expected ${n} gradient accumulators in the saved state; it is truncated or corrupt.`);
     }
-    this.step = (await step.tensor.data())[0]!;
-    if (typeof this.schedule.spec === 'number') this.schedule = createSchedule((await lr.tensor.data())[0]!);
+    const plateau = weightValues[3 + n];
+    if (plateau?.name !== PLATEAU) throw new OptimizerOptionsError('TrainingOptimizer.setWeights: the saved state lacks the plateau entry; it is truncated or corrupt.');
+    this.plateauState = decodePlateau(Array.from(await plateau.tensor.data()));
+    const savedStep = (await step.tensor.data())[0]!;
+    if (!Number.isInteger(savedStep) || savedStep < 0) throw new OptimizerOptionsError(`TrainingOptimizer.setWeights: the saved step ${savedStep} is not a whole number >= 0; the state is corrupt.`);
+    this.step = savedStep;
+    const words = Array.from(await lr.tensor.data());
+    if (words.length !== 2) throw new OptimizerOptionsError('TrainingOptimizer.setWeights: the learning-rate entry has the wrong size; the state is corrupt.');
+    if (typeof this.schedule.spec === 'number') this.schedule = createSchedule(fromFloat64Words(words));
     for (const acc of this.accumulators) if (!acc.isDisposed) acc.dispose();
     this.accumulators = saved.map(({ tensor }) => tf.variable(tensor, false));
-    await this.inner.setWeights(weightValues.slice(3 + n));
+    await this.inner.setWeights(weightValues.slice(4 + n));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -192,4 +208,27 @@ tf.serialization.registerClass(TrainingOptimizer);
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((dim, i) => dim === b[i]);
+}
+
+// The plateau counters as int32 (tensors hold no float64): [present, best is null, best's
+// float64 bits as two words, wait, cooldown], so `best` comes back bit for bit.
+function encodePlateau(state: TrainingOptimizer['plateauState']): number[] {
+  if (!state) return [0, 0, 0, 0, 0, 0];
+  return [1, state.best === null ? 1 : 0, ...float64Words(state.best ?? 0), state.wait, state.cooldownCounter];
+}
+
+function decodePlateau(values: number[]): TrainingOptimizer['plateauState'] {
+  if (values.length !== 6) throw new OptimizerOptionsError('TrainingOptimizer.setWeights: the plateau entry has the wrong size; the state is corrupt.');
+  if (values[0] === 0) return undefined;
+  const best = values[1] === 1 ? null : fromFloat64Words([values[2]!, values[3]!]);
+  return { best, wait: values[4]!, cooldownCounter: values[5]! };
+}
+
+function float64Words(value: number): [number, number] {
+  const words = new Int32Array(new Float64Array([value]).buffer);
+  return [words[0]!, words[1]!];
+}
+
+function fromFloat64Words(words: readonly number[]): number {
+  return new Float64Array(new Int32Array([words[0]!, words[1]!]).buffer)[0]!;
 }
