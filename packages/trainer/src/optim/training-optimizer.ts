@@ -87,6 +87,18 @@ export class TrainingOptimizer extends tf.Optimizer {
     this.schedule = createSchedule(lr, 'learningRate');
   }
 
+  /**
+   * Adam's and Adamax's bias-correction powers live in private variables outside getWeights;
+   * the trainer's persistence saves them by these names, so they are forwarded from the inner
+   * optimizer: without them a restored Adam recomputes them with pow and drifts in the last bits.
+   */
+  get accBeta1(): unknown {
+    return (this.inner as unknown as Record<string, unknown>).accBeta1;
+  }
+  get accBeta2(): unknown {
+    return (this.inner as unknown as Record<string, unknown>).accBeta2;
+  }
+
   /** The schedule spec (or constant) saved with the trainer; undefined for a user function. */
   get learningRateSpec(): ScheduleSpec | number | undefined {
     return this.schedule.spec;
