@@ -28,12 +28,8 @@ abstract class ThresholdMetric extends StatefulMetric<'tp' | 'fp' | 'fn'> implem
   }
 
   update(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): void {
-    tf.tidy(() => {
-      const counts = confusionCounts(this.name, yTrue, yPred, sampleWeight, { thresholds: this.thresholds, topK: this.options.topK, classId: this.options.classId });
-      this.state.add('tp', counts.tp);
-      this.state.add('fp', counts.fp);
-      this.state.add('fn', counts.fn);
-    });
+    const counts = confusionCounts(this.name, yTrue, yPred, sampleWeight, { thresholds: this.thresholds, topK: this.options.topK, classId: this.options.classId });
+    for (const key of ['tp', 'fp', 'fn'] as const) this.state.addValues(key, counts[key]);
   }
 
   /** The value at each threshold, in the order given. */
@@ -99,11 +95,13 @@ export class Auc extends StatefulMetric<'tp' | 'fp' | 'tn' | 'fn'> implements Me
   }
 
   update(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): void {
-    tf.tidy(() => {
-      const pred = this.options.fromLogits ? tf.sigmoid(yPred) : yPred;
+    const pred = this.options.fromLogits ? tf.sigmoid(yPred) : yPred;
+    try {
       const counts = confusionCounts('auc', yTrue, pred, sampleWeight, { thresholds: this.thresholds });
-      for (const key of ['tp', 'fp', 'tn', 'fn'] as const) this.state.add(key, counts[key]);
-    });
+      for (const key of ['tp', 'fp', 'tn', 'fn'] as const) this.state.addValues(key, counts[key]);
+    } finally {
+      if (pred !== yPred) pred.dispose();
+    }
   }
 
   result(): tf.Scalar {

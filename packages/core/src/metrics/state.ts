@@ -26,6 +26,12 @@ export class MetricVariables<K extends string> {
     tf.tidy(() => variable.assign(tf.add(variable, delta)));
   }
 
+  /** Adds plain numbers (same size as the accumulator) to it. */
+  addValues(key: K, delta: ArrayLike<number>): void {
+    const variable = this.variables[key];
+    tf.tidy(() => variable.assign(tf.add(variable, tf.tensor(Float32Array.from(delta as ArrayLike<number>), variable.shape, 'float32'))));
+  }
+
   reset(): void {
     for (const variable of Object.values<tf.Variable>(this.variables)) tf.tidy(() => variable.assign(tf.zerosLike(variable)));
   }
