@@ -9,6 +9,8 @@ import { currentLearningRate, setLearningRate } from './learning-rate-control.js
  * epoch index and the rate restored with the optimizer, so it continues where it stopped.
  */
 export class LearningRateScheduler implements TrainerCallback {
+  /** The trainer logs `learning_rate` in each epoch's logs and the history, as Keras's callback does. */
+  readonly logsLearningRate = true;
   constructor(
     private readonly optimizer: tf.Optimizer,
     private readonly schedule: (epoch: number, learningRate: number) => number,

@@ -38,6 +38,8 @@ const KNOWN = ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 
  * resumed run (or the next fit) continues them; `reset()` starts afresh.
  */
 export class ReduceLROnPlateau implements TrainerCallback {
+  /** The trainer logs `learning_rate` in each epoch's logs and the history, as Keras's callback does. */
+  readonly logsLearningRate = true;
   private readonly monitor: Monitor;
   private readonly factor: number;
   private readonly patience: number;
