@@ -3,7 +3,8 @@ import { closest } from 'fastest-levenshtein';
 import semverSatisfies from 'semver/functions/satisfies.js';
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
-import { DuplicateLossError, LossSpecError, UnknownLossError, VersionMismatchError } from './errors.js';
+import { DuplicateLossError, LossSpecError, ReservedLossNameError, UnknownLossError, VersionMismatchError } from './errors.js';
+import { firstPartyNames, firstPartyOwner } from './catalog/names.js';
 import { defaultOptions, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';
 import type { LossMetadata, LossPlugin, LossPluginClass } from './plugin.js';
@@ -46,6 +47,8 @@ export interface LossDescription {
   optionsSchema: Record<string, unknown>;
   /** The options an empty spec resolves to, or undefined where some option is required. */
   defaults: Record<string, unknown> | undefined;
+  /** For a registration with `override: true`: each name it took, and whose it was. */
+  overrides?: { name: string; owner: string }[];
 }
 
 export interface ResolveOptions {
@@ -72,39 +75,82 @@ export class LossRegistry {
   readonly apiVersion = CORE_API_VERSION;
   private readonly byName = new Map<string, RegisteredLoss>();
   private readonly canonical = new Map<string, RegisteredLoss>();
-  /** Built-ins by each of their names, so one comes back when a plugin that took its name goes. */
-  private readonly builtins = new Map<string, RegisteredLoss>();
+  /** Registrations an override stands in front of, by name, so they answer again when it goes. */
+  private readonly shadowed = new Map<string, RegisteredLoss>();
+  private readonly overrides = new Map<RegisteredLoss, { name: string; owner: string }[]>();
   private loader: PluginLoader | undefined;
+  private installedNames: (() => readonly string[]) | undefined;
 
-  /** Registers a plugin under its canonical name and aliases. */
+  /**
+   * Registers a plugin under its canonical name and aliases. A name another registration holds,
+   * or a first-party name (Keras's catalog, the seed's 'mse') another package owns, needs
+   * `override: true`; an override then holds the name whichever of the two is imported first.
+   */
   register(entry: RegisteredLoss): void {
     const names = [entry.meta.name, ...(entry.meta.aliases ?? [])];
+    for (const name of names) this.assertMayClaim(name, entry);
+    const behindOverride = this.byName.get(entry.meta.name)?.meta.override && !entry.meta.override;
     for (const name of names) {
       const existing = this.byName.get(name);
-      if (existing && existing !== entry && !existing.builtin && !entry.meta.override && !isSameRegistration(existing, entry)) {
-        throw new DuplicateLossError(name, existing.owner, entry.owner);
+      if (existing && existing !== entry && (behindOverride || (existing.meta.override && !entry.meta.override))) {
+        // A declared override holds the name whatever the import order: the owner waits behind it.
+        this.shadowed.set(name, entry);
+        continue;
       }
-    }
-    for (const name of names) {
-      const existing = this.byName.get(name);
-      // A plugin that takes a built-in's canonical name replaces the built-in under all its
-      // names: otherwise 'meanSquaredError' would still reach the built-in under a canonical
-      // name that now means the plugin, and a saved spec would come back as another loss.
-      if (existing?.builtin && existing !== entry && existing.name === name) this.takeOverBuiltin(existing, entry);
+      if (existing && existing !== entry && entry.meta.override) {
+        this.noteOverride(entry, name, existing);
+        // Taking another registration's canonical name takes all its names: otherwise an alias
+        // would still reach it under a canonical name that now means the override.
+        if (existing.name === name) this.takeOver(existing, entry);
+      } else if (!existing && entry.meta.override && firstPartyOwner(name)) {
+        this.overridesFor(entry).push({ name, owner: firstPartyOwner(name)!.package });
+      }
       this.byName.set(name, entry);
-      if (entry.builtin) this.builtins.set(name, entry);
     }
-    this.canonical.set(entry.meta.name, entry);
+    if (this.byName.get(entry.meta.name) === entry) this.canonical.set(entry.meta.name, entry);
   }
 
-  private takeOverBuiltin(builtin: RegisteredLoss, plugin: RegisteredLoss): void {
-    this.canonical.delete(builtin.name);
-    for (const [key, value] of this.byName) if (value === builtin) this.byName.set(key, plugin);
+  private assertMayClaim(name: string, entry: RegisteredLoss): void {
+    const owner = firstPartyOwner(name);
+    const entryPackage = entry.meta.package?.name ?? (entry.builtin ? '@losskit/core' : undefined);
+    if (owner && owner.package !== entryPackage && !entry.meta.override) {
+      throw new ReservedLossNameError(name, owner.package, entry.owner);
+    }
+    const existing = this.byName.get(name);
+    if (!existing || existing === entry || entry.meta.override) return;
+    if (existing.meta.override) {
+      // The name is held by an override; only the registration it stands in front of may wait there.
+      const original = this.shadowed.get(name);
+      if (original && original !== entry && !isSameRegistration(original, entry)) throw new DuplicateLossError(name, original.owner, entry.owner);
+      return;
+    }
+    if (!isSameRegistration(existing, entry)) throw new DuplicateLossError(name, existing.owner, entry.owner);
+  }
+
+  private noteOverride(entry: RegisteredLoss, name: string, existing: RegisteredLoss): void {
+    this.shadowed.set(name, existing);
+    this.overridesFor(entry).push({ name, owner: existing.owner });
+  }
+
+  private overridesFor(entry: RegisteredLoss): { name: string; owner: string }[] {
+    let list = this.overrides.get(entry);
+    if (!list) this.overrides.set(entry, (list = []));
+    return list;
+  }
+
+  private takeOver(previous: RegisteredLoss, override: RegisteredLoss): void {
+    if (this.canonical.get(previous.name) === previous) this.canonical.delete(previous.name);
+    for (const [key, value] of this.byName) {
+      if (value === previous) {
+        this.byName.set(key, override);
+        this.noteOverride(override, key, previous);
+      }
+    }
   }
 
   /**
-   * Removes a loss and all its aliases; a TF.js built-in it had taken a name from answers to
-   * that name again. Returns whether it was registered.
+   * Removes a loss and all its aliases; a registration it had overridden answers to those names
+   * again. Returns whether it was registered.
    */
   unregister(name: string): boolean {
     const entry = this.byName.get(name);
@@ -112,12 +158,15 @@ export class LossRegistry {
     for (const [key, value] of [...this.byName]) {
       if (value !== entry) continue;
       this.byName.delete(key);
-      const builtin = this.builtins.get(key);
-      if (builtin && builtin !== entry) {
-        this.byName.set(key, builtin);
-        if (builtin.name === key) this.canonical.set(key, builtin);
+      const previous = this.shadowed.get(key);
+      this.shadowed.delete(key);
+      if (previous && previous !== entry) {
+        this.byName.set(key, previous);
+        if (previous.name === key) this.canonical.set(key, previous);
       }
     }
+    for (const [key, value] of [...this.shadowed]) if (value === entry) this.shadowed.delete(key);
+    this.overrides.delete(entry);
     if (this.canonical.get(entry.name) === entry) this.canonical.delete(entry.name);
     return true;
   }
@@ -131,21 +180,32 @@ export class LossRegistry {
     return [...this.canonical.keys()].sort();
   }
 
-  /** The registration a name or alias refers to; throws UnknownLossError with suggestions. */
+  /**
+   * The registration a name or alias refers to. An unknown name throws UnknownLossError: for a
+   * first-party name whose package is not loaded, naming that package; otherwise with the
+   * closest name among the registered ones, the first-party ones and those of installed
+   * conventionally named plugin packages.
+   */
   get(name: string): RegisteredLoss {
     const entry = this.byName.get(name);
     if (entry) return entry;
-    const suggestion = this.closestName(name);
-    throw new UnknownLossError(name, this.list(), suggestion, conventionalPackageName(name));
+    const owner = firstPartyOwner(name);
+    if (owner) throw new UnknownLossError(name, this.list(), undefined, owner.package, true);
+    throw new UnknownLossError(name, this.list(), this.closestName(name), conventionalPackageName(name));
   }
 
-  /** The registered name nearest to a misspelt one; canonical names win ties over aliases. */
+  /** Lets discovery offer the loss names of installed, not yet imported plugin packages as suggestions. */
+  setInstalledNames(source: (() => readonly string[]) | undefined): void {
+    this.installedNames = source;
+  }
+
+  /** The known name nearest to a misspelt one; canonical names win ties over aliases. */
   private closestName(name: string): string | undefined {
     const canonicalNames = [...this.canonical.keys()];
     const aliases = [...this.byName.keys()].filter((key) => !this.canonical.has(key));
-    if (!canonicalNames.length && !aliases.length) return undefined;
     // closest() keeps the first of equally near names, so canonical names go first.
-    return closest(name, [...canonicalNames, ...aliases]);
+    const candidates = [...new Set([...canonicalNames, ...firstPartyNames(), ...(this.installedNames?.() ?? []), ...aliases])];
+    return candidates.length ? closest(name, candidates) : undefined;
   }
 
   describe(name: string): LossDescription {
@@ -160,6 +220,7 @@ export class LossRegistry {
       builtin: entry.builtin,
       optionsSchema: meta.options ? (z.toJSONSchema(meta.options, { io: 'input' }) as Record<string, unknown>) : {},
       defaults: defaultOptions(meta.options),
+      ...(this.overrides.has(entry) ? { overrides: this.overrides.get(entry)!.map((o) => ({ ...o })) } : {}),
     };
   }
 
