@@ -78,10 +78,11 @@ function multiply(values: tf.Tensor, weights: tf.Tensor, lossName: string): tf.T
 
 // Keras divides "no nan": an empty batch or all-zero weights reduce to 0, not NaN. tf.divNoNan
 // is not usable here: its gradient needs one for Equal, which TF.js does not have.
+// The indicator goes through step (gradient 0) because a mask's count may depend on y_pred.
 function divideNoNan(numerator: tf.Tensor, denominator: tf.Tensor): tf.Tensor {
-  const isZero = tf.equal(denominator, 0);
-  const safeDenominator = tf.where(isZero, tf.onesLike(denominator), denominator);
-  return tf.mul(tf.div(numerator, safeDenominator), tf.cast(tf.logicalNot(isZero), numerator.dtype));
+  const nonZero = tf.step(tf.abs(denominator));
+  const safeDenominator = tf.add(denominator, tf.sub(1, nonZero));
+  return tf.mul(tf.div(numerator, safeDenominator), nonZero);
 }
 
 function toFloat32(weight: tf.Tensor): tf.Tensor {

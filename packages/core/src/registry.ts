@@ -98,10 +98,10 @@ export class LossRegistry {
         continue;
       }
       if (existing && existing !== entry && entry.meta.override) {
-        this.noteOverride(entry, name, existing);
         // Taking another registration's canonical name takes all its names: otherwise an alias
         // would still reach it under a canonical name that now means the override.
         if (existing.name === name) this.takeOver(existing, entry);
+        else this.noteOverride(entry, name, existing);
       } else if (!existing && entry.meta.override && firstPartyOwner(name)) {
         this.overridesFor(entry).push({ name, owner: firstPartyOwner(name)!.package });
       }

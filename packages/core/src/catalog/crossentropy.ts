@@ -12,7 +12,9 @@ const clipProbability = (x: tf.Tensor) => tf.clipByValue(x, KERAS_EPSILON, 1 - K
 /** ops.binary_crossentropy, element-wise. */
 function binaryCrossentropyElements(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean): tf.Tensor {
   if (fromLogits) {
-    return tf.sub(tf.neg(tf.mul(target, tf.logSigmoid(output))), tf.mul(tf.sub(1, target), tf.logSigmoid(tf.neg(output))));
+    // jax.nn.log_sigmoid(x) is -softplus(-x)
+    const logSigmoid = (x: tf.Tensor) => tf.neg(tf.softplus(tf.neg(x)));
+    return tf.sub(tf.neg(tf.mul(target, logSigmoid(output))), tf.mul(tf.sub(1, target), logSigmoid(tf.neg(output))));
   }
   const clipped = clipProbability(output);
   const bce = tf.add(tf.mul(target, tf.log(clipped)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, clipped))));
@@ -88,7 +90,9 @@ export function sparseCategoricalCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor
   if (ignoreClass !== null) {
     valid = tf.notEqual(labels, ignoreClass);
     labels = tf.where(valid, labels, tf.zerosLike(labels));
-    p = tf.where(tf.tile(tf.expandDims(valid, -1), [...valid.shape.map(() => 1), classes]), p, tf.zerosLike(p));
+    // Keras puts 0 there; 1 gives the same values (those rows are set to 0 below) without the
+    // 0 / 0 whose NaN TF.js's where-gradient (a product with the mask) would pass on.
+    p = tf.where(tf.tile(tf.expandDims(valid, -1), [...valid.shape.map(() => 1), classes]), p, tf.onesLike(p));
   }
   // jnp.array(target, dtype="int32") truncates toward zero.
   const oneHot = tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), classes).reshape(p.shape);

@@ -91,16 +91,32 @@ export function logAddExp(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
  * the value or the gradient (the unselected entries never reach exp).
  */
 export function maskedLogSumExp(x: tf.Tensor, mask: tf.Tensor, axis: number): tf.Tensor {
-  const minusInf = tf.fill(x.shape, -Infinity);
-  const selected = tf.where(mask, x, minusInf);
-  const max = tf.max(selected, axis, true);
-  // The shift cancels in the gradient; -inf (an empty row) becomes 0 so that exp sees no NaN.
-  const shift = tf.where(tf.isFinite(max), max, tf.zerosLike(max));
+  const selected = tf.where(mask, x, tf.fill(x.shape, -Infinity));
+  // The shift cancels in the gradient; an empty row's is a finite stand-in so exp sees no NaN.
+  const shift = tf.max(tf.where(mask, x, tf.fill(x.shape, -FLOAT32_MAX)), axis, true);
   const summed = tf.sum(tf.exp(tf.sub(selected, shift)), axis);
   // log of an empty row's 0 would send NaN back through the gradient; it is -inf by definition.
-  const nonEmpty = tf.greater(summed, 0);
+  const nonEmpty = positiveMask(summed);
   const logSum = tf.log(tf.where(nonEmpty, summed, tf.onesLike(summed)));
   return tf.where(nonEmpty, tf.add(logSum, tf.squeeze(shift, [axis])), tf.fill(summed.shape, -Infinity));
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * x > 0 as a boolean tensor that may sit on a gradient path: TF.js has no gradient for
+ * comparisons (Greater, LessEqual, ...), while step's is 0, as a condition's is in Keras.
+ */
+export function positiveMask(x: tf.Tensor): tf.Tensor {
+  return tf.cast(tf.step(x), 'bool');
+}
+
+/**
+ * |x| with JAX's subgradient at 0 (+1, where TF.js's Abs gives -1), so gradients at y_pred ==
+ * y_true match Keras: x * sign, the sign through step (gradient 0).
+ */
+export function absJax(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sub(1, tf.mul(2, tf.step(tf.neg(x)))));
 }
 
 /** Keras's ops.nn.normalize with order 2: x * min(rsqrt(sum(x^2)), 1 / epsilon). */

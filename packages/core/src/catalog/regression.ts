@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERAS_EPSILON, l2Normalize, sameRank } from './keras-ops.js';
+import { KERAS_EPSILON, absJax, l2Normalize, sameRank } from './keras-ops.js';
 
 // Keras 3's regression, hinge and simple probabilistic losses (keras/src/losses/losses.py),
 // each after LossFunctionWrapper's rank fix-up (sameRank), one value per sample over `axis`.
@@ -13,12 +13,12 @@ export function meanSquaredError(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor 
 
 export function meanAbsoluteError(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   const [t, p] = sameRank(yTrue, yPred);
-  return tf.mean(tf.abs(tf.sub(t, p)), -1);
+  return tf.mean(absJax(tf.sub(t, p)), -1);
 }
 
 export function meanAbsolutePercentageError(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   const [t, p] = sameRank(yTrue, yPred);
-  const diff = tf.abs(tf.div(tf.sub(t, p), tf.maximum(tf.abs(t), KERAS_EPSILON)));
+  const diff = absJax(tf.div(tf.sub(t, p), tf.maximum(tf.abs(t), KERAS_EPSILON)));
   return tf.mul(100, tf.mean(diff, -1));
 }
 
@@ -42,7 +42,10 @@ export function huber(yTrue: tf.Tensor, yPred: tf.Tensor, options: Options): tf.
   const absError = tf.abs(error);
   const quadratic = tf.mul(0.5, tf.square(error));
   const linear = tf.sub(tf.mul(delta, absError), 0.5 * delta * delta);
-  return tf.mean(tf.where(tf.lessEqual(absError, delta), quadratic, linear), -1);
+  // where(|e| <= delta, ...) as 1 - step(|e| - delta): TF.js has no gradient for LessEqual,
+  // while step's is 0, as the condition's is in Keras.
+  const isQuadratic = tf.sub(1, tf.step(tf.sub(absError, delta)));
+  return tf.mean(tf.add(tf.mul(isQuadratic, quadratic), tf.mul(tf.sub(1, isQuadratic), linear)), -1);
 }
 
 export function logCosh(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERAS_EPSILON, maskedLogSumExp } from './keras-ops.js';
+import { KERAS_EPSILON, maskedLogSumExp, positiveMask } from './keras-ops.js';
 import { setKerasMask } from './mask.js';
 
 // Keras 3's segmentation overlaps (dice, tversky) and the circle metric-learning loss
@@ -51,6 +51,6 @@ export function circle(yTrue: tf.Tensor, yPred: tf.Tensor, options: Options): tf
   const nLoss = maskedLogSumExp(negativeTerms, negative, 1);
   const loss = tf.softplus(tf.add(pLoss, nLoss));
   // Keras masks the rows whose loss is 0 (no positive pair): the mean is over the others.
-  setKerasMask(loss, () => tf.greater(loss, 0));
+  setKerasMask(loss, () => positiveMask(loss));
   return loss;
 }
