@@ -89,12 +89,22 @@ export class LossRegistry {
   register(entry: RegisteredLoss): void {
     const names = [entry.meta.name, ...(entry.meta.aliases ?? [])];
     for (const name of names) this.assertMayClaim(name, entry);
-    const behindOverride = this.byName.get(entry.meta.name)?.meta.override && !entry.meta.override;
+    const canonicalHolder = this.byName.get(entry.meta.name);
+    const behindOverride = canonicalHolder?.meta.override && canonicalHolder !== entry && !entry.meta.override ? canonicalHolder : undefined;
     for (const name of names) {
       const existing = this.byName.get(name);
-      if (existing && existing !== entry && (behindOverride || (existing.meta.override && !entry.meta.override))) {
+      if (behindOverride) {
+        // An override of this loss's canonical name came first: it stands for every name of the
+        // loss, exactly as if the loss had been registered before it.
+        this.shadowed.set(name, entry);
+        if (!existing) this.byName.set(name, behindOverride);
+        if (!existing || existing === behindOverride) this.noteReplaced(behindOverride, name, entry.owner);
+        continue;
+      }
+      if (existing && existing !== entry && existing.meta.override && !entry.meta.override) {
         // A declared override holds the name whatever the import order: the owner waits behind it.
         this.shadowed.set(name, entry);
+        this.noteReplaced(existing, name, entry.owner);
         continue;
       }
       if (existing && existing !== entry && entry.meta.override) {
@@ -103,7 +113,7 @@ export class LossRegistry {
         if (existing.name === name) this.takeOver(existing, entry);
         else this.noteOverride(entry, name, existing);
       } else if (!existing && entry.meta.override && firstPartyOwner(name)) {
-        this.overridesFor(entry).push({ name, owner: firstPartyOwner(name)!.package });
+        this.noteReplaced(entry, name, firstPartyOwner(name)!.package);
       }
       this.byName.set(name, entry);
     }
@@ -129,7 +139,14 @@ export class LossRegistry {
 
   private noteOverride(entry: RegisteredLoss, name: string, existing: RegisteredLoss): void {
     this.shadowed.set(name, existing);
-    this.overridesFor(entry).push({ name, owner: existing.owner });
+    this.noteReplaced(entry, name, existing.owner);
+  }
+
+  private noteReplaced(override: RegisteredLoss, name: string, owner: string): void {
+    const list = this.overridesFor(override);
+    const known = list.find((item) => item.name === name);
+    if (known) known.owner = owner;
+    else list.push({ name, owner });
   }
 
   private overridesFor(entry: RegisteredLoss): { name: string; owner: string }[] {
