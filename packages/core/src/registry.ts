@@ -323,6 +323,11 @@ export function classFactory(
   meta: LossMetadata,
   root: DependencyContainer,
 ): PluginFactory {
+  // A plugin whose constructor takes nothing needs no container: building one per resolution
+  // was most of the cost of resolving such a plugin by name.
+  if (pluginClass.length === 0 && !meta.defaults?.length) {
+    return () => new (pluginClass as unknown as new () => LossPlugin)();
+  }
   return (options, parent) => {
     const child = (parent ?? root).createChildContainer();
     child.register(LOSS_OPTIONS, { useValue: options });

@@ -1,7 +1,9 @@
 import type { LossRegistry } from '../registry.js';
 import { CORE_API_VERSION } from '../version.js';
-import { KERAS_CATALOG, namesOf } from './entries.js';
-import { shapeValidator } from './shapes.js';
+import type * as tf from '@tensorflow/tfjs';
+import type { LossPlugin } from '../plugin.js';
+import { KERAS_CATALOG, namesOf, type CatalogEntry } from './entries.js';
+import { checkShapes } from './shapes.js';
 
 export const CORE_OWNER = 'the Keras 3 catalog (@losskit/core)';
 
@@ -11,20 +13,35 @@ export const CORE_OWNER = 'the Keras 3 catalog (@losskit/core)';
  */
 export function registerKerasCatalog(registry: LossRegistry): void {
   for (const entry of KERAS_CATALOG) {
-    const fn = entry.fn;
-    if (entry.package !== '@losskit/core' || !fn) continue;
+    if (entry.package !== '@losskit/core' || !entry.fn) continue;
     const [name, ...aliases] = namesOf(entry);
     registry.register({
       name: name!,
       meta: { name: name!, aliases, description: entry.description, options: entry.options, coreApi: `^${CORE_API_VERSION}` },
       owner: CORE_OWNER,
       builtin: true,
-      build: (options) => ({
-        compute: (yTrue, yPred) => fn(yTrue, yPred, options),
-        validateShapes: shapeValidator(entry, options),
-        // dice and tversky with Keras's axis=None: one value for the whole batch
-        batchScalar: 'axis' in options && options.axis === null,
-      }),
+      build: (options) => new CatalogPlugin(entry, options),
     });
+  }
+}
+
+/** One resolution of a catalog loss: its options and the entry's function (no closures to build). */
+class CatalogPlugin implements LossPlugin {
+  constructor(
+    private readonly entry: CatalogEntry,
+    private readonly options: Record<string, unknown>,
+  ) {}
+
+  /** dice and tversky with Keras's axis=None: one value for the whole batch. */
+  get batchScalar(): boolean {
+    return this.options.axis === null;
+  }
+
+  compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    return this.entry.fn!(yTrue, yPred, this.options);
+  }
+
+  validateShapes(yTrue: readonly number[], yPred: readonly number[]): void {
+    checkShapes(this.entry, this.options, yTrue, yPred);
   }
 }

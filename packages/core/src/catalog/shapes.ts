@@ -3,12 +3,14 @@ import type { CatalogEntry } from './entries.js';
 import { assertSameShapeAfterRankFix, canonicalAxis } from './keras-ops.js';
 
 /** The y_true / y_pred shape check of a catalog loss, with its options in hand. */
-export function shapeValidator(
+export function checkShapes(
   entry: CatalogEntry,
   options: Record<string, unknown>,
-): (yTrue: readonly number[], yPred: readonly number[]) => void {
+  yTrue: readonly number[],
+  yPred: readonly number[],
+): void {
   const name = entry.name;
-  return (yTrue, yPred) => {
+  {
     switch (entry.shapes) {
       case 'same':
         assertSameShapeAfterRankFix(name, yTrue, yPred);
@@ -30,7 +32,7 @@ export function shapeValidator(
         break;
     }
     checkAxes(name, options.axis, Math.max(yTrue.length, yPred.length));
-  };
+  }
 }
 
 function checkAxes(name: string, axis: unknown, rank: number): void {
