@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -57,6 +57,16 @@ describe('core: Keras 3 names, one loss per identifier', () => {
     for (const e of KERAS_CATALOG) expect(e.name, e.className).to.match(/^[a-z]+(-[a-z]+)*$/);
     const everyName = KERAS_CATALOG.flatMap((e) => [...new Set([e.name, e.keras, e.className, ...e.aliases])]);
     expect(new Set(everyName).size).to.equal(everyName.length, 'no identifier names two losses');
+  });
+
+  it("core's README catalog table lists every loss with all its identifiers, options and package", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const e of KERAS_CATALOG) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${e.name}\` |`));
+      expect(row, e.name).to.be.a('string');
+      for (const name of [e.keras, e.className, ...e.aliases, e.package]) expect(row, `${e.name}: ${name}`).to.contain(`\`${name}\``);
+      for (const option of Object.keys(e.options?.shape ?? {})) expect(row, `${e.name}: ${option}`).to.contain(`\`${option}\``);
+    }
   });
 
   it("resolves each of core's identifiers to its catalog loss", () => {
