@@ -1,4 +1,6 @@
+import { closest } from 'fastest-levenshtein';
 import { z } from 'zod';
+import { snakeToCamel } from './catalog/keras-config.js';
 import { InvalidOptionsError } from './errors.js';
 
 type Schema = z.ZodType;
@@ -48,7 +50,7 @@ export function validateOptions(
       const known = knownOptions(schema);
       return issue.keys.map((key) => ({
         option: [...issue.path.map(String), key].join('.'),
-        message: `unknown option; known options: ${known.join(', ') || '(none)'}`,
+        message: `unknown option; known options: ${known.join(', ') || '(none)'}${didYouMean(key, known)}`,
         received: options[key],
       }));
     }
@@ -68,6 +70,14 @@ export function defaultOptions(schema: Schema | undefined): Record<string, unkno
 export function knownOptions(schema: Schema): string[] {
   const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
   return shape ? Object.keys(shape) : [];
+}
+
+/** Keras's snake_case spelling of a known option first (from_logits: fromLogits), then the nearest. */
+function didYouMean(key: string, known: readonly string[]): string {
+  if (!known.length) return '';
+  const camel = snakeToCamel(key);
+  const suggestion = known.includes(camel) ? camel : closest(key, [...known]);
+  return `; did you mean '${suggestion}'?`;
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {

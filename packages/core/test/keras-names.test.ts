@@ -179,5 +179,7 @@ describe('core: Keras serialized loss configs and Keras options as specs', () =>
     expect(() => registry.resolve({ name: 'bce', options: { labelSmoothing: 2 } })).to.throw(InvalidOptionsError, /labelSmoothing/);
     expect(() => registry.resolve({ name: 'SparseCategoricalCrossentropy', options: { ignoreClass: 1.5 } })).to.throw(InvalidOptionsError, /ignoreClass/);
     expect(() => registry.resolve({ name: 'huber', options: { delta: 0 } })).to.throw(InvalidOptionsError, /delta/);
+    // Keras's snake_case spelling in losskit options: the camelCase name is suggested
+    expect(() => registry.resolve({ name: 'bce', options: { from_logits: true } })).to.throw(InvalidOptionsError, /option 'from_logits': unknown option; .*did you mean 'fromLogits'\?/);
   });
 });

@@ -84,8 +84,8 @@ describe('core: reductions (Keras 3 semantics, hand-computed)', () => {
     const w = tf.tensor1d([1, 2, 3]);
     expect(scalarOf(registry.resolve({ name: 'mae', reduction: 'sum' }).compute(yTrue, yPred, w))).to.be.closeTo(6, 1e-6);
     expect(scalarOf(registry.resolve({ name: 'mean-absolute-error', reduction: 'mean_with_sample_weight' }).compute(yTrue, yPred, w))).to.be.closeTo(1, 1e-6);
-    const none = registry.resolve({ name: 'meanSquaredError', reduction: 'none' }).compute(yTrue, yPred, w);
-    expect(Array.from(none.dataSync())).to.deep.equal([1, 4, 6]);
+    const none = registry.resolve({ name: 'meanAbsoluteError', reduction: 'none' }).compute(yTrue, yPred, w);
+    expect(Array.from(none.dataSync())).to.deep.equal([1, 2, 3]);
   });
 
   it('every reduction is differentiable, with the gradient of its formula', () => {
