@@ -3,7 +3,8 @@ import { closest } from 'fastest-levenshtein';
 import semverSatisfies from 'semver/functions/satisfies.js';
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
-import { DuplicateLossError, LossSpecError, ReservedLossNameError, UnknownLossError, VersionMismatchError } from './errors.js';
+import { LossSpecError, UnknownLossError, VersionMismatchError } from './errors.js';
+import { NameTable } from './name-table.js';
 import { firstPartyNames, firstPartyOwner } from './catalog/names.js';
 import { defaultOptions, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';
@@ -73,11 +74,7 @@ export interface ResolveAsyncOptions extends ResolveOptions {
  */
 export class LossRegistry {
   readonly apiVersion = CORE_API_VERSION;
-  private readonly byName = new Map<string, RegisteredLoss>();
-  private readonly canonical = new Map<string, RegisteredLoss>();
-  /** Registrations an override stands in front of, by name, so they answer again when it goes. */
-  private readonly shadowed = new Map<string, RegisteredLoss>();
-  private readonly overrides = new Map<RegisteredLoss, { name: string; owner: string }[]>();
+  private readonly names = new NameTable();
   private loader: PluginLoader | undefined;
   private installedNames: (() => readonly string[]) | undefined;
 
@@ -87,82 +84,7 @@ export class LossRegistry {
    * `override: true`; an override then holds the name whichever of the two is imported first.
    */
   register(entry: RegisteredLoss): void {
-    const names = [entry.meta.name, ...(entry.meta.aliases ?? [])];
-    for (const name of names) this.assertMayClaim(name, entry);
-    const canonicalHolder = this.byName.get(entry.meta.name);
-    const behindOverride = canonicalHolder?.meta.override && canonicalHolder !== entry && !entry.meta.override ? canonicalHolder : undefined;
-    for (const name of names) {
-      const existing = this.byName.get(name);
-      if (behindOverride) {
-        // An override of this loss's canonical name came first: it stands for every name of the
-        // loss, exactly as if the loss had been registered before it.
-        this.shadowed.set(name, entry);
-        if (!existing) this.byName.set(name, behindOverride);
-        if (!existing || existing === behindOverride) this.noteReplaced(behindOverride, name, entry.owner);
-        continue;
-      }
-      if (existing && existing !== entry && existing.meta.override && !entry.meta.override) {
-        // A declared override holds the name whatever the import order: the owner waits behind it.
-        this.shadowed.set(name, entry);
-        this.noteReplaced(existing, name, entry.owner);
-        continue;
-      }
-      if (existing && existing !== entry && entry.meta.override) {
-        // Taking another registration's canonical name takes all its names: otherwise an alias
-        // would still reach it under a canonical name that now means the override.
-        if (existing.name === name) this.takeOver(existing, entry);
-        else this.noteOverride(entry, name, existing);
-      } else if (!existing && entry.meta.override && firstPartyOwner(name)) {
-        this.noteReplaced(entry, name, firstPartyOwner(name)!.package);
-      }
-      this.byName.set(name, entry);
-    }
-    if (this.byName.get(entry.meta.name) === entry) this.canonical.set(entry.meta.name, entry);
-  }
-
-  private assertMayClaim(name: string, entry: RegisteredLoss): void {
-    const owner = firstPartyOwner(name);
-    const entryPackage = entry.meta.package?.name ?? (entry.builtin ? '@losskit/core' : undefined);
-    if (owner && owner.package !== entryPackage && !entry.meta.override) {
-      throw new ReservedLossNameError(name, owner.package, entry.owner);
-    }
-    const existing = this.byName.get(name);
-    if (!existing || existing === entry || entry.meta.override) return;
-    if (existing.meta.override) {
-      // The name is held by an override; only the registration it stands in front of may wait there.
-      const original = this.shadowed.get(name);
-      if (original && original !== entry && !isSameRegistration(original, entry)) throw new DuplicateLossError(name, original.owner, entry.owner);
-      return;
-    }
-    if (!isSameRegistration(existing, entry)) throw new DuplicateLossError(name, existing.owner, entry.owner);
-  }
-
-  private noteOverride(entry: RegisteredLoss, name: string, existing: RegisteredLoss): void {
-    this.shadowed.set(name, existing);
-    this.noteReplaced(entry, name, existing.owner);
-  }
-
-  private noteReplaced(override: RegisteredLoss, name: string, owner: string): void {
-    const list = this.overridesFor(override);
-    const known = list.find((item) => item.name === name);
-    if (known) known.owner = owner;
-    else list.push({ name, owner });
-  }
-
-  private overridesFor(entry: RegisteredLoss): { name: string; owner: string }[] {
-    let list = this.overrides.get(entry);
-    if (!list) this.overrides.set(entry, (list = []));
-    return list;
-  }
-
-  private takeOver(previous: RegisteredLoss, override: RegisteredLoss): void {
-    if (this.canonical.get(previous.name) === previous) this.canonical.delete(previous.name);
-    for (const [key, value] of this.byName) {
-      if (value === previous) {
-        this.byName.set(key, override);
-        this.noteOverride(override, key, previous);
-      }
-    }
+    this.names.register(entry);
   }
 
   /**
@@ -170,31 +92,16 @@ export class LossRegistry {
    * again. Returns whether it was registered.
    */
   unregister(name: string): boolean {
-    const entry = this.byName.get(name);
-    if (!entry) return false;
-    for (const [key, value] of [...this.byName]) {
-      if (value !== entry) continue;
-      this.byName.delete(key);
-      const previous = this.shadowed.get(key);
-      this.shadowed.delete(key);
-      if (previous && previous !== entry) {
-        this.byName.set(key, previous);
-        if (previous.name === key) this.canonical.set(key, previous);
-      }
-    }
-    for (const [key, value] of [...this.shadowed]) if (value === entry) this.shadowed.delete(key);
-    this.overrides.delete(entry);
-    if (this.canonical.get(entry.name) === entry) this.canonical.delete(entry.name);
-    return true;
+    return this.names.unregister(name);
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.names.has(name);
   }
 
   /** Canonical names, sorted. */
   list(): string[] {
-    return [...this.canonical.keys()].sort();
+    return this.names.canonicalNames().sort();
   }
 
   /**
@@ -204,7 +111,7 @@ export class LossRegistry {
    * conventionally named plugin packages.
    */
   get(name: string): RegisteredLoss {
-    const entry = this.byName.get(name);
+    const entry = this.names.get(name);
     if (entry) return entry;
     const owner = firstPartyOwner(name);
     if (owner) throw new UnknownLossError(name, this.list(), undefined, owner.package, true);
@@ -218,8 +125,8 @@ export class LossRegistry {
 
   /** The known name nearest to a misspelt one; canonical names win ties over aliases. */
   private closestName(name: string): string | undefined {
-    const canonicalNames = [...this.canonical.keys()];
-    const aliases = [...this.byName.keys()].filter((key) => !this.canonical.has(key));
+    const canonicalNames = this.names.canonicalNames();
+    const aliases = this.names.aliases();
     // closest() keeps the first of equally near names, so canonical names go first.
     const candidates = [...new Set([...canonicalNames, ...firstPartyNames(), ...(this.installedNames?.() ?? []), ...aliases])];
     return candidates.length ? closest(name, candidates) : undefined;
@@ -237,7 +144,7 @@ export class LossRegistry {
       builtin: entry.builtin,
       optionsSchema: meta.options ? (z.toJSONSchema(meta.options, { io: 'input' }) as Record<string, unknown>) : {},
       defaults: defaultOptions(meta.options),
-      ...(this.overrides.has(entry) ? { overrides: this.overrides.get(entry)!.map((o) => ({ ...o })) } : {}),
+      ...(this.names.overridesOf(entry) ? { overrides: this.names.overridesOf(entry) } : {}),
     };
   }
 
@@ -273,7 +180,7 @@ export class LossRegistry {
   async load(names: readonly string[], options: ResolveAsyncOptions = {}): Promise<void> {
     if (!this.loader) return;
     for (const name of names) {
-      if (!this.byName.has(name)) await this.loader(name, options);
+      if (!this.names.has(name)) await this.loader(name, options);
     }
   }
 
@@ -300,14 +207,6 @@ export class LossRegistry {
 
 }
 
-/**
- * The same plugin registering again: the same class from the same package version, loaded a
- * second time as another module instance (a CommonJS and an ES module copy of one file, a
- * test runner's reload). Not a conflict; the newer registration replaces the older.
- */
-function isSameRegistration(existing: RegisteredLoss, entry: RegisteredLoss): boolean {
-  return existing.meta.package !== undefined && entry.meta.package !== undefined && existing.owner === entry.owner && existing.name === entry.name;
-}
 
 /**
  * The package a loss is expected in, by convention: `@losskit/loss-<name>`, or
