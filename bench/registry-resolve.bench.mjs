@@ -35,7 +35,7 @@ const SPECS = [
   'poisson',
 ];
 const COUNT = 10_000;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 31);
 
 // Each sample resolves the 10,000 specs REPEAT times (ms per 10,000 reported): one pass is a
 // few milliseconds, shorter than the scheduling noise of a shared machine.

@@ -39,11 +39,11 @@ export function validateOptions(
       given.map((option) => ({ option, message: 'this loss takes no options', received: options[option] })),
     );
   }
-  const given = Object.keys(options).length;
-  const cached = given === 0 ? emptyParses.get(schema) : undefined;
+  const empty = isEmpty(options);
+  const cached = empty ? emptyParses.get(schema) : undefined;
   if (cached) return { ...cached };
   const result = schema.safeParse(options);
-  if (result.success && given === 0 && isPlainRecord(result.data)) emptyParses.set(schema, { ...result.data });
+  if (result.success && empty && isPlainRecord(result.data)) emptyParses.set(schema, { ...result.data });
   if (result.success) return result.data as Record<string, unknown>;
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
@@ -78,6 +78,12 @@ function didYouMean(key: string, known: readonly string[]): string {
   const camel = snakeToCamel(key);
   const suggestion = known.includes(camel) ? camel : closest(key, [...known]);
   return `; did you mean '${suggestion}'?`;
+}
+
+// Without allocating a key array: this runs on every resolution.
+function isEmpty(options: Record<string, unknown>): boolean {
+  for (const key in options) if (Object.hasOwn(options, key)) return false;
+  return true;
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
