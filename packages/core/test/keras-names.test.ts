@@ -15,6 +15,7 @@ import {
   LossSpecError,
   PluginLoadError,
   ReservedLossNameError,
+  ShapeMismatchError,
   UnknownLossError,
   type RegisteredLoss,
 } from '@losskit/core';
@@ -140,6 +141,24 @@ describe('core: Keras 3 names, one loss per identifier', () => {
       if (order === 'owner first') registry.register(owner);
       expect(() => registry.register(entry('my-loss', ['MeanSquaredError'], 'acme'))).to.throw(ReservedLossNameError, /'MeanSquaredError' belongs to @losskit\/loss-mse/);
       expect(registry.has('my-loss')).to.equal(false);
+    });
+  }
+});
+
+describe('core: catalog losses refuse shapes they cannot take, naming the loss, with no tensor left', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  for (const e of KERAS_CATALOG.filter((entry) => entry.package === '@losskit/core')) {
+    it(e.name, () => {
+      const loss = getLossRegistry().resolve(e.className);
+      const yTrue = tf.zeros([2, 3]);
+      const yPred = tf.zeros([2, 4]);
+      const before = tf.memory().numTensors;
+      expect(() => loss.compute(yTrue, yPred)).to.throw(ShapeMismatchError, new RegExp(`Loss '${e.name}'`));
+      expect(tf.memory().numTensors).to.equal(before);
+      tf.dispose([yTrue, yPred]);
     });
   }
 });
