@@ -32,7 +32,9 @@ describe('core: stateful metrics equal Keras 3 (fixture, 1e-6)', () => {
     await tf.setBackend('cpu');
   });
 
-  for (const c of fixture.cases) {
+  // 'mse' lives in @losskit/loss-mse, which core does not depend on: its cases (a loss as a
+  // metric) run in packages/trainer/test/compile-metric.test.ts, where the plugin is installed.
+  for (const c of fixture.cases.filter((x) => x.name !== 'mean-squared-error')) {
     it(`${c.name} ${JSON.stringify(c.options)}${c.weighted ? ' with sample weights' : ''}: accumulated over ${c.batches.length} batch(es)`, () => {
       const before = tf.memory().numTensors;
       const metric = getMetricRegistry().resolve({ name: c.name, options: c.options });

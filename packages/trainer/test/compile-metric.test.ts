@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { InvalidMetricOptionsError, UnknownMetricError } from '@losskit/core';
+import '@losskit/loss-mse';
 import { accuracyKindFor, resolveCompileMetric } from '@losskit/trainer';
 
 interface MetricCase {
@@ -35,6 +36,21 @@ describe("trainer: compile metrics ('accuracy' chosen from shapes as Keras 3 doe
         metric.dispose();
       });
     }
+  }
+
+  for (const weighted of [false, true]) {
+    it(`the loss 'mse' as a metric (weighted mean of its per-sample values)${weighted ? ' with sample weights' : ''} equals Keras's MeanSquaredError metric`, async () => {
+      const c = cases.find((x) => x.name === 'mean-squared-error' && x.weighted === weighted)!;
+      const metric = await resolveCompileMetric('mse');
+      c.batches.forEach((b, i) => {
+        tf.tidy(() => {
+          metric.update(tf.tensor(b.yTrue), tf.tensor(b.yPred), b.sampleWeight ? tf.tensor(b.sampleWeight) : undefined);
+          expect(metric.result().dataSync()[0]).to.be.closeTo(c.results[i]!, 1e-6);
+        });
+      });
+      expect(metric.direction).to.equal('down');
+      metric.dispose();
+    });
   }
 
   it("TF.js strings map to Keras semantics: 'precision' counts predictions above 0.5, not only exact 1s", async () => {

@@ -10,28 +10,18 @@ import {
   type ResolvedMetric,
 } from '@losskit/core';
 
-// TF.js's metric strings for `model.compile({ metrics })`, mapped to the stateful metrics with
-// Keras 3's semantics (precision and recall count a prediction above 0.5 as positive, not only
-// an exact 1) or to the built-in losses of the same formula (weighted means over the epoch).
+// TF.js's metric strings for `model.compile({ metrics })` that are not names in core: the
+// accuracy family maps to the stateful metrics with Keras 3's semantics, 'cosine' to TF.js's
+// cosine proximity (the negative cosine, a loss). 'precision' and 'recall' are core's metrics,
+// with Keras's threshold (0.5) where TF.js counts only predictions of exactly 1; loss strings
+// ('mse', 'mae', 'binaryCrossentropy', ...) are aliases in core's loss catalog.
 const TFJS_NAMES: Record<string, string> = {
   binaryAccuracy: 'binary-accuracy',
   categoricalAccuracy: 'categorical-accuracy',
   sparseCategoricalAccuracy: 'sparse-categorical-accuracy',
   topKCategoricalAccuracy: 'top-k-categorical-accuracy',
   cosineSimilarity: 'cosine-similarity',
-  binaryCrossentropy: 'binary-crossentropy',
-  categoricalCrossentropy: 'categorical-crossentropy',
-  mse: 'mean-squared-error',
-  MSE: 'mean-squared-error',
-  meanSquaredError: 'mean-squared-error',
-  mae: 'mean-absolute-error',
-  MAE: 'mean-absolute-error',
-  meanAbsoluteError: 'mean-absolute-error',
-  mape: 'mean-absolute-percentage-error',
-  MAPE: 'mean-absolute-percentage-error',
-  meanAbsolutePercentageError: 'mean-absolute-percentage-error',
   cosine: 'cosine-proximity',
-  cosineProximity: 'cosine-proximity',
 };
 
 /**
