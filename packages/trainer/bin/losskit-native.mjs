@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { downloadWheel, findPip, fromPipInstallation, fromWheel, untestedReason } from '../native/tensorflow-source.mjs';
+import { downloadWheel, findPip, fromPipInstallation, fromWheel, Unavailable, untestedReason } from '../native/tensorflow-source.mjs';
 import { buildTools, cachedAddon, findTfjsNode, foreignFiles, installAddon, linkTensorFlow, readMarker, smokeTest, TESTED_TFJS_NODE } from '../native/tfjs-node-addon.mjs';
 
 /** Exit codes: 0 built (or already working), 1 failed, 2 not possible here (nothing changed), 3 refused as untested. */
@@ -139,5 +139,5 @@ try {
   process.exitCode = await main(process.argv.slice(2), log);
 } catch (error) {
   console.error(`[losskit-native] ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = error instanceof Stop ? error.code : EXIT.failed;
+  process.exitCode = error instanceof Stop ? error.code : error instanceof Unavailable ? EXIT.unavailable : EXIT.failed;
 }

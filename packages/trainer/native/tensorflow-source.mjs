@@ -21,6 +21,9 @@ const HEADER_GLOBS = [
   'tensorflow/include/xla/c/*',
 ];
 
+/** A missing prerequisite (no wheel to be had, no unzip): nothing was changed; exit code 2. */
+export class Unavailable extends Error {}
+
 /**
  * @typedef {{ version: string, libDir: string, includeDir: string, from: string }} TensorFlowSource
  * libDir holds LIBRARIES, includeDir the `tensorflow/c/...` headers; `from` says where they came from.
@@ -68,7 +71,7 @@ export function downloadWheel(pip, wheelsDir) {
   const wheel = wheelIn(wheelsDir);
   if (result.status !== 0 || !wheel) {
     const reason = (result.stderr || result.stdout || '').trim().split('\n').slice(-1)[0];
-    throw new Error(`pip download ${DOWNLOAD_SPEC} failed (${reason || `exit ${result.status}`}); pass --wheel FILE with a wheel you have.`);
+    throw new Unavailable(`pip download ${DOWNLOAD_SPEC} failed (${reason || `exit ${result.status}`}); pass --wheel FILE with a wheel you have.`);
   }
   return { wheel, downloaded: true };
 }
@@ -96,7 +99,7 @@ export function fromWheel(wheel, cacheDir) {
   const target = path.join(cacheDir, `tensorflow-${version}-${platform}`);
   const source = { version, libDir: path.join(target, 'tensorflow'), includeDir: path.join(target, 'tensorflow', 'include') };
   if (existsSync(path.join(target, 'complete'))) return { ...source, from: `${wheel} (unpacked before, cached in ${target})` };
-  if (!output('unzip', ['-v'])) throw new Error('unzip is needed to unpack the wheel (apt-get install unzip), or pip install the wheel and run losskit-native without --wheel.');
+  if (!output('unzip', ['-v'])) throw new Unavailable('unzip is needed to unpack the wheel (apt-get install unzip), or pip install the wheel and run losskit-native without --wheel.');
   mkdirSync(cacheDir, { recursive: true });
   const temp = mkdtempSync(path.join(cacheDir, '.unpack-'));
   try {
