@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { autoencoderBatch, buildAutoencoder, buildMlp, mlpBatch } from './models.mjs';
 
 const TRAINER = new URL('../packages/trainer/', import.meta.url);
 const requireFromTrainer = createRequire(new URL('package.json', TRAINER));
@@ -32,48 +33,20 @@ const overhead = spawnSync(process.execPath, [fileURLToPath(new URL('trainer-ove
 });
 if (overhead.status !== 0) console.log(JSON.stringify({ bench: 'native', case: 'trainer-overhead', error: `exited with ${overhead.status ?? overhead.signal}` }));
 
-function randomData(size, seed) {
-  let a = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
-}
-
 const CASES = {
   mlp: {
     batch: 128,
     build: () => {
-      const net = tf.sequential({
-        layers: [
-          tf.layers.dense({ inputShape: [784], units: 512, activation: 'relu' }),
-          tf.layers.dense({ units: 512, activation: 'relu' }),
-          tf.layers.dense({ units: 10, activation: 'softmax' }),
-        ],
-      });
-      net.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' });
-      const x = tf.tensor2d(randomData(128 * 784, 1), [128, 784]);
-      const y = tf.oneHot(tf.tensor1d(Array.from(randomData(128, 2), (v) => Math.floor(v * 10)), 'int32'), 10).toFloat();
+      const net = buildMlp(tf);
+      const { x, y } = mlpBatch(tf, 128);
       return () => net.trainOnBatch(x, y);
     },
   },
   'conv-autoencoder': {
     batch: 64,
     build: () => {
-      const net = tf.sequential({
-        layers: [
-          tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-          tf.layers.maxPooling2d({ poolSize: 2 }),
-          tf.layers.upSampling2d({ size: [2, 2] }),
-          tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid' }),
-        ],
-      });
-      net.compile({ optimizer: tf.train.adam(0.001), loss: 'meanSquaredError' });
-      const x = tf.tensor4d(randomData(64 * 784, 5), [64, 28, 28, 1]);
+      const net = buildAutoencoder(tf);
+      const x = autoencoderBatch(tf, 64);
       return () => net.trainOnBatch(x, x);
     },
   },
