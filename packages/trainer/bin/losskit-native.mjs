@@ -4,11 +4,12 @@
 // already have (pip's tensorflow / tensorflow-cpu, or a wheel file), for machines where
 // tfjs-node's own install cannot download libtensorflow. Writes only inside the tfjs-node
 // package in node_modules and in its cache folder. Run with --help for the options.
+import { closest } from 'fastest-levenshtein';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { downloadWheel, findPip, fromPipInstallation, fromWheel, Unavailable, untestedReason } from '../native/tensorflow-source.mjs';
+import { downloadWheel, findPip, fromPipInstallation, fromWheel, parseWheelName, Unavailable, untestedReason } from '../native/tensorflow-source.mjs';
 import { buildTools, cachedAddon, findTfjsNode, foreignFiles, installAddon, linkTensorFlow, readMarker, smokeTest, TESTED_TFJS_NODE } from '../native/tfjs-node-addon.mjs';
 
 /** Exit codes: 0 built (or already working), 1 failed, 2 not possible here (nothing changed), 3 refused as untested. */
@@ -50,7 +51,8 @@ function parseArgs(argv) {
     } else if (arg in flags) {
       options[flags[arg]] = true;
     } else {
-      throw new Stop(`Unknown option '${arg}' (see --help).`, EXIT.failed);
+      const known = [...Object.keys(valued), ...Object.keys(flags)];
+      throw new Stop(`Unknown option '${arg}'; did you mean '${closest(arg, known)}'? (see --help)`, EXIT.failed);
     }
   }
   return options;
@@ -61,21 +63,31 @@ function defaultCache() {
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'losskit-native');
 }
 
-/** The TensorFlow to link against, from the first source the options allow. */
-function findTensorFlow(options, cache, log) {
+/**
+ * The TensorFlow to link against, from the first source the options allow. `checkTested` sees
+ * its version before a wheel is unpacked, so an untested one is refused before any work.
+ */
+function findTensorFlow(options, cache, log, checkTested) {
+  const unpack = (wheel) => {
+    checkTested(parseWheelName(wheel).version);
+    return fromWheel(wheel, cache);
+  };
   if (options.wheel) {
     if (!existsSync(options.wheel)) throw new Stop(`--wheel ${options.wheel}: no such file.`, EXIT.failed);
-    return fromWheel(options.wheel, cache);
+    return unpack(options.wheel);
   }
   const pip = findPip();
   if (options.download) {
     if (!pip) throw new Stop('--download needs pip (pip, pip3 or python3 -m pip); none runs here.', EXIT.unavailable);
     const { wheel, downloaded } = downloadWheel(pip, path.join(cache, 'wheels'));
     log(downloaded ? `downloaded ${wheel} with pip` : `using the wheel downloaded before: ${wheel}`);
-    return fromWheel(wheel, cache);
+    return unpack(wheel);
   }
   const installed = pip && fromPipInstallation(pip);
-  if (installed) return installed;
+  if (installed) {
+    checkTested(installed.version);
+    return installed;
+  }
   throw new Stop(`No TensorFlow found: ${pip ? 'pip show finds neither tensorflow-cpu nor tensorflow' : 'no pip runs here'}. `
     + 'Install one (pip install tensorflow-cpu==2.21.0), or pass --wheel FILE or --download.', EXIT.unavailable);
 }
@@ -112,18 +124,21 @@ async function main(argv, log) {
   }
 
   const cache = options.cache ?? defaultCache();
-  const source = findTensorFlow(options, cache, log);
-  log(`TensorFlow ${source.version} from ${source.from}`);
-  const untested = untestedReason(source.version);
-  if (untested) {
+  const source = findTensorFlow(options, cache, log, (version) => {
+    const untested = untestedReason(version);
+    if (!untested) return;
     if (!options.allowUntested) throw new Stop(`Untested combination: ${untested}. Pass --allow-untested to build anyway.`, EXIT.untested);
     log(`warning: untested combination (${untested}), built because of --allow-untested`);
-  }
-  const tools = buildTools(options.nodedir);
-  if ('missing' in tools) throw new Stop(`Cannot compile the addon here: missing ${tools.missing.join(', ')}.`, EXIT.unavailable);
-
-  for (const line of linkTensorFlow(tfjsNode.dir, source)) log(`linked ${line}`);
+  });
+  log(`TensorFlow ${source.version} from ${source.from}`);
+  // The compiler and Node's headers are needed only where the cache has no addon for this combination.
+  const tools = () => {
+    const found = buildTools(options.nodedir);
+    if ('missing' in found) throw new Stop(`Cannot compile the addon here: missing ${found.missing.join(', ')}.`, EXIT.unavailable);
+    return found;
+  };
   const addon = cachedAddon(tfjsNode, source, tools, cache, log);
+  for (const line of linkTensorFlow(tfjsNode.dir, source)) log(`linked ${line}`);
   installAddon(tfjsNode, addon.file);
   log(`${addon.compiled ? 'compiled' : 'reused the addon compiled before:'} ${addon.file} -> ${tfjsNode.bindingPath}`);
 

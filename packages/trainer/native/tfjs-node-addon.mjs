@@ -104,12 +104,14 @@ function nodeHeadersDir() {
 
 /**
  * The compiled addon for this (tfjs-node, TensorFlow, N-API) combination from the cache,
- * compiling it first where the cache has none. Returns the cached file and whether it compiled.
+ * compiling it first where the cache has none, with the build tools `getTools()` gives (called
+ * only then). Returns the cached file and whether it compiled.
  */
-export function cachedAddon(tfjsNode, source, tools, cacheDir, log) {
+export function cachedAddon(tfjsNode, source, getTools, cacheDir, log) {
   const key = `tfjs-node-${tfjsNode.version}-tensorflow-${source.version}-${process.platform}-${process.arch}-napi-v${tfjsNode.napi}`;
   const cached = path.join(cacheDir, 'addons', key, 'tfjs_binding.node');
   if (existsSync(cached)) return { file: cached, compiled: false };
+  const tools = getTools();
   mkdirSync(path.join(cacheDir, 'addons'), { recursive: true });
   const scratch = mkdtempSync(path.join(cacheDir, 'addons', '.build-'));
   try {
