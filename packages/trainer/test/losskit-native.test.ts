@@ -46,7 +46,7 @@ describe('losskit-native (the setup command for tfjs-node)', function () {
   });
   afterEach(() => fs.rmSync(cache, { recursive: true, force: true }));
 
-  it('refuses an untested TensorFlow version before unpacking anything (exit 3), naming the override', async () => {
+  it('refuses an untested TensorFlow version before unpacking anything (exit 3), naming the override', async function () {
     const wheel = path.join(cache, 'tensorflow_cpu-2.15.0-cp311-cp311-manylinux_2_17_x86_64.whl');
     fs.writeFileSync(wheel, 'not unpacked: refused by its version first');
     const before = tfjsNodeTree();
@@ -58,7 +58,7 @@ describe('losskit-native (the setup command for tfjs-node)', function () {
     expect(fs.readdirSync(cache)).to.deep.equal([path.basename(wheel)]);
   });
 
-  it('a wheel path that does not exist is an error naming it (exit 1)', async () => {
+  it('a wheel path that does not exist is an error naming it (exit 1)', async function () {
     const missing = path.join(cache, 'nope.whl');
     const { code, stderr } = await run(['--wheel', missing, '--force']);
     if (code === 2 && /not installed beside/.test(stderr)) this.skip();
