@@ -44,7 +44,7 @@ export async function resolveOutputLosses(
   const terms: OutputLoss[] = [];
   try {
     for (const [i, spec] of specs.entries()) {
-      const resolved = await registry.resolveAsync(spec, { plugins });
+      const resolved = await registry.resolve(spec, { plugins });
       const outputName = model.outputNames[i]!;
       const prefix = multi ? `${outputName}/` : '';
       terms.push({ outputIndex: i, outputName, key: `${prefix}${resolved.name}`, loss: resolved, weight: weights[i]!, ...sumParts(resolved, prefix) });

@@ -70,7 +70,7 @@ async function buildMetric(
 ): Promise<OutputMetric> {
   const fn = name === 'accuracy' || name === 'acc' ? accuracyFor(model, outputIndex, loss) : TFJS_METRICS[name];
   if (fn) return { outputIndex, key, compute: (t, p) => tf.mean(fn(t, p)) as tf.Scalar, dispose: () => {} };
-  const resolved = await getLossRegistry().resolveAsync(name, { plugins });
+  const resolved = await getLossRegistry().resolve(name, { plugins });
   return {
     outputIndex,
     key,
