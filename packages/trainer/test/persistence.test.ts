@@ -11,7 +11,7 @@ import {
   saveTrainer,
   TrainerFileError,
   type SavableTrainer,
-} from '@losskit/trainer';
+} from '@losskit/trainer/persistence';
 import { buildMlp, formulaData, makeTempDir, snapshotDir } from './support/persistence-models.js';
 
 /** The parts of a trainer that saving needs, made from plain tfjs so these tests do not depend on the fit loop. */

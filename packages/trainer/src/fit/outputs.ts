@@ -13,6 +13,8 @@ export function perOutput<T>(
   value: PerOutput<T>,
   isSingle: (value: unknown) => value is T,
   option: string,
+  /** What an output left out of a keyed object gets; without it every output must be named. */
+  missing?: { value: T },
 ): T[] {
   const names = model.outputNames;
   if (isSingle(value)) return names.map(() => value);
@@ -25,6 +27,9 @@ export function perOutput<T>(
     }
     return [...value];
   }
+  if (typeof value !== 'object' || value === null) {
+    throw new TrainerInputError(`${option}: expected one value for every output, an array in output order or an object keyed by output name (got ${String(value)}).`);
+  }
   const record = value as Record<string, T>;
   const unknown = Object.keys(record).filter((key) => !names.includes(key));
   if (unknown.length) {
@@ -33,10 +38,11 @@ export function perOutput<T>(
         `${names.map((n) => `'${n}'`).join(', ')}.`,
     );
   }
-  const missing = names.filter((name) => !(name in record));
-  if (missing.length) {
+  if (missing) return names.map((name) => (Object.hasOwn(record, name) ? record[name]! : missing.value));
+  const absent = names.filter((name) => !Object.hasOwn(record, name));
+  if (absent.length) {
     throw new TrainerInputError(
-      `${option}: no entry for output(s) ${missing.map((n) => `'${n}'`).join(', ')}; give one for every output.`,
+      `${option}: no entry for output(s) ${absent.map((n) => `'${n}'`).join(', ')}; give one for every output.`,
     );
   }
   return names.map((name) => record[name]!);
