@@ -64,6 +64,22 @@ function isNumericData(value: unknown): boolean {
   return ArrayBuffer.isView(value) || (Array.isArray(value) && value.length > 0 && (typeof value[0] === 'number' || Array.isArray(value[0])));
 }
 
+/** Where a nested array stops being rectangular numbers, or undefined when it is. */
+function raggedness(value: readonly unknown[], path: string): string | undefined {
+  const first = value[0];
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    if (Array.isArray(first)) {
+      if (!Array.isArray(item) || item.length !== first.length) return `${path}[${i}] has ${Array.isArray(item) ? item.length : 'no'} entries where ${path}[0] has ${first.length}`;
+      const inner = raggedness(item, `${path}[${i}]`);
+      if (inner) return inner;
+    } else if (typeof item !== 'number') {
+      return `${path}[${i}] is ${Array.isArray(item) ? 'an array' : typeof item}, not a number`;
+    }
+  }
+  return undefined;
+}
+
 function asTensor(item: unknown, label: string, made: tf.Tensor[]): tf.Tensor {
   if (item instanceof tf.Tensor) return item;
   if (ArrayBuffer.isView(item)) {
@@ -74,12 +90,10 @@ function asTensor(item: unknown, label: string, made: tf.Tensor[]): tf.Tensor {
     );
   }
   if (Array.isArray(item)) {
-    let tensor: tf.Tensor;
-    try {
-      tensor = tf.tensor(item as number[], undefined, 'float32');
-    } catch (error) {
-      throw new TrainerInputError(`${label} is an array that is not a rectangular array of numbers (${(error as Error).message}); pass a tensor, e.g. tf.tensor2d(rows).`);
-    }
+    // tf.tensor checks only the first row of each level: check every row, then convert.
+    const problem = raggedness(item, 'x');
+    if (problem) throw new TrainerInputError(`${label} is not a rectangular array of numbers (${problem}); pass a tensor, e.g. tf.tensor2d(rows).`);
+    const tensor = tf.tensor(item as number[], undefined, 'float32');
     made.push(tensor);
     return tensor;
   }
