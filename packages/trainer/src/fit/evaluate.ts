@@ -26,6 +26,7 @@ export async function evaluateSource(plan: StepPlan, source: BatchSource, batchS
   const logs: Logs = {};
   keys.forEach((key, k) => (logs[`${prefix}${key}`] = sums[k]! / samples));
   plan.metrics.read().forEach((value, m) => (logs[`${prefix}${plan.metrics.keys[m]}`] = value));
+  plan.metrics.reset();
   return logs;
 }
 

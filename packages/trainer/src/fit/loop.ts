@@ -50,6 +50,7 @@ export async function runEpochs(run: FitRun): Promise<History> {
   await callbacks.trainBegin({});
   for (let epoch = settings.initialEpoch; epoch < settings.epochs && !run.stopRequested(); epoch++) {
     await callbacks.epochBegin(epoch);
+    await maybeYield();
     const logs = await trainEpoch(run, epoch, maybeYield);
     if (run.validation) Object.assign(logs, await evaluateSource(plan, run.validation, settings.batchSize, 'val_', maybeYield));
     history.epoch.push(epoch);
@@ -101,7 +102,10 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
   if (batchIndex === 0) throw new TrainerInputError('fit: the dataset yielded no batches; check that it is not empty or already exhausted.');
   if (lastBad && samples === 0) throw new AllBatchesSkippedError(epoch, skipped, plan.loss.nonFinite(lastBad.values, epoch, batchIndex - 1).term);
   if (skipped) run.logger(`[losskit] epoch ${epoch + 1}: skipped ${skipped} batch(es) with a non-finite loss (nanPolicy 'skip-batch').`);
-  return { ...toLogs(keys, Array.from(sums, (sum) => sum / samples)), ...metricLogs(plan) };
+  const logs = { ...toLogs(keys, Array.from(sums, (sum) => sum / samples)), ...metricLogs(plan) };
+  // Read: the metrics' state is not needed past the epoch (and holds tensors).
+  plan.metrics.reset();
+  return logs;
 }
 
 function metricLogs(plan: StepPlan): Logs {
