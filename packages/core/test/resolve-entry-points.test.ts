@@ -2,15 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { getLossRegistry, LossNotPreparedError, LossSpecError, registerLossFunction, RegisterLoss, resolveLoss, resolveLossSync } from '@losskit/core';
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('core: resolve (async, safe) and resolveSync', () => {
   const registry = getLossRegistry();
   before(async () => {
