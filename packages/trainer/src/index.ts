@@ -20,7 +20,16 @@ export {
   AllBatchesSkippedError,
   PlotInputError,
 } from './errors.js';
-export { TrainerFileError, MissingLossPluginError, fileSystemIO } from './persistence/index.js';
+export {
+  TrainerFileError,
+  TrainerFileSystemError,
+  SaveTargetError,
+  CheckpointLockedError,
+  MissingLossPluginError,
+  fileSystemIO,
+  type LockHolder,
+  type TrainerLoadOptions,
+} from './persistence/index.js';
 export { resolveOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizer.js';
 export type { Logger } from './logger.js';
 export type { Logs, TrainerCallback } from './fit/callbacks.js';
