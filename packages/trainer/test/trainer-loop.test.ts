@@ -1,11 +1,12 @@
 import '@losskit/loss-mse';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { getLossRegistry, registerLossFunction, UnknownLossError } from '@losskit/core';
 import { Trainer } from '@losskit/trainer';
+import { listCheckpoints } from '@losskit/trainer/persistence';
 import { maeRows, mseRows, seedModel, silent, uniform } from './trainer-helpers.js';
 
 const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
@@ -44,8 +45,8 @@ describe('Trainer: one loop, no state between fits', () => {
     await trainer.fit(x, y, { epochs: 4, batchSize: 4, checkpoint: { dir: resumedDir }, resume: true });
     // A new run into another directory, without resume: epochs 4..5 of this trainer.
     await trainer.fit(x, y, { epochs: 6, initialEpoch: 4, batchSize: 4, checkpoint: { dir: laterDir } });
-    const newest = (await readdir(laterDir)).filter((n) => n.startsWith('epoch-')).sort().at(-1)!;
-    const manifest = JSON.parse(await readFile(path.join(laterDir, newest, 'losskit.json'), 'utf8')) as { history?: Record<string, (number | null)[]> };
+    const newest = (await listCheckpoints(laterDir)).at(-1)!;
+    const manifest = JSON.parse(await readFile(path.join(newest.dir, 'losskit.json'), 'utf8')) as { history?: Record<string, (number | null)[]> };
     const loss = manifest.history?.loss ?? [];
     // Only this fit's epochs (indices 4 and 5); nothing of the resumed run's history.
     expect(loss.filter((v) => v !== null && v !== undefined)).to.have.length(2);
