@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { VersionMismatchError } from '@losskit/core';
 
 /**
  * The one place the trainer reaches into TF.js private state. Each access is checked against
@@ -11,7 +12,7 @@ function checkVersion(what: string): void {
   const version = tf.version_core ?? tf.version?.['tfjs-core'];
   const major = Number(String(version).split('.')[0]);
   if (major !== TESTED_MAJOR) {
-    throw new Error(`@losskit/trainer: ${what} relies on TF.js ${TESTED_MAJOR}.x internals, but tfjs-core ${version} is loaded; use TF.js ${TESTED_MAJOR}.x.`);
+    throw new VersionMismatchError(`@losskit/trainer: ${what} relies on TF.js ${TESTED_MAJOR}.x internals, but tfjs-core ${version} is loaded; use TF.js ${TESTED_MAJOR}.x.`);
   }
 }
 
@@ -32,4 +33,19 @@ export function releaseGradientTape(): void {
   if (state.gradientDepth !== 0 || !state.activeTape) return;
   for (const node of state.activeTape) if (node.saved) tf.dispose(node.saved);
   state.activeTape = [];
+}
+
+/**
+ * Adam and Adamax keep their bias-correction powers (`accBeta1`, `accBeta2`) in private
+ * variables that `getWeights` leaves out; a restored optimizer needs them to continue exactly.
+ * The named variables the optimizer has, by name.
+ */
+export function optimizerPrivateVariables(optimizer: tf.Optimizer, names: readonly string[]): Map<string, tf.Variable> {
+  checkVersion("saving an optimizer's bias-correction state");
+  const found = new Map<string, tf.Variable>();
+  for (const name of names) {
+    const variable = (optimizer as unknown as Record<string, unknown>)[name];
+    if (variable instanceof tf.Variable) found.set(name, variable);
+  }
+  return found;
 }
