@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { TrainerInputError } from '../errors.js';
+import { didYouMean } from '../options/strict.js';
 
 /** Something given once for every output, or per output (array in output order, or keyed by name). */
 export type PerOutput<T> = T | readonly T[] | Readonly<Record<string, T>>;
@@ -34,7 +35,7 @@ export function perOutput<T>(
   const unknown = Object.keys(record).filter((key) => !names.includes(key));
   if (unknown.length) {
     throw new TrainerInputError(
-      `${option}: unknown output name(s) ${unknown.map((n) => `'${n}'`).join(', ')}; the model's outputs are ` +
+      `${option}: unknown output name(s) ${unknown.map((n) => `'${n}'${didYouMean(n, names)}`).join(', ')}; the model's outputs are ` +
         `${names.map((n) => `'${n}'`).join(', ')}.`,
     );
   }
