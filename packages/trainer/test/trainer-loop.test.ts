@@ -141,6 +141,60 @@ describe('Trainer: evaluate and predict', () => {
   });
 });
 
+describe('Trainer: values read asynchronously on backends without cheap sync reads', () => {
+  const ASYNC_CPU = 'cpu-read-async-test';
+  before(async () => {
+    // A second cpu backend under a name the trainer does not know: it takes the await data() path.
+    const cpuFactory = tf.findBackendFactory('cpu');
+    if (!tf.findBackend(ASYNC_CPU)) tf.registerBackend(ASYNC_CPU, cpuFactory as () => tf.KernelBackend);
+    for (const kernel of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...kernel, backendName: ASYNC_CPU });
+    await tf.setBackend('cpu');
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('gives the same history and weights as sync reads, NaN guard included, with tensors flat', async () => {
+    const run = async (backendName: string) => {
+      await tf.setBackend('cpu');
+      const model = seedModel(46, 4, 8, 3, 'linear');
+      const x = uniform([12, 4], 13);
+      const y = tf.concat([tf.fill([4, 3], NaN), uniform([8, 3], 14)]);
+      const trainer = new Trainer({ model, optimizer: 'adam', loss: 'mse', metrics: ['mae'], backend: 'cpu', ...silent });
+      await trainer.ready();
+      await tf.setBackend(backendName);
+      const before = tf.memory().numTensors;
+      // Count the synchronous reads the fit makes (a webgpu backend would return zeros for them).
+      const dataSync = tf.Tensor.prototype.dataSync;
+      let syncReads = 0;
+      tf.Tensor.prototype.dataSync = function (this: tf.Tensor) {
+        syncReads++;
+        return dataSync.call(this) as never;
+      };
+      let history;
+      try {
+        ({ history } = await trainer.fit(x, y, { epochs: 2, batchSize: 4, seed: 5, shuffle: false, nanPolicy: 'skip-batch', validationData: [x, y] }));
+      } finally {
+        tf.Tensor.prototype.dataSync = dataSync;
+      }
+      // The optimizer's slots are new; nothing else may be.
+      const grown = tf.memory().numTensors - before;
+      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+      trainer.dispose();
+      tf.dispose([x, y]);
+      return { history, weights, grown, syncReads };
+    };
+    const sync = await run('cpu');
+    const async = await run(ASYNC_CPU);
+    expect(async.history).to.deep.equal(sync.history);
+    expect(async.weights).to.deep.equal(sync.weights);
+    expect(async.grown).to.equal(sync.grown);
+    expect(sync.syncReads, 'cpu reads each batch synchronously').to.be.at.least(6);
+    expect(async.syncReads, 'no synchronous read on the other backend').to.equal(0);
+    expect(sync.history.loss![0]).to.be.a('number').and.satisfy(Number.isFinite);
+  });
+});
+
 describe('Trainer: never blocks the event loop', function () {
   this.timeout(60_000);
   before(async () => {

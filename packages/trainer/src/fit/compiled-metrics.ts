@@ -145,12 +145,12 @@ export class CompiledMetrics {
     for (const { outputIndex, metric } of this.metrics) metric.update(ys[outputIndex]!, preds[outputIndex]!);
   }
 
-  /** Every metric's result, read with one transfer, in `keys` order. */
-  read(): number[] {
+  /** Every metric's result, read with one (asynchronous) transfer, in `keys` order. */
+  async read(): Promise<number[]> {
     if (!this.metrics.length) return [];
     const row = tf.tidy(() => tf.stack(this.metrics.map((m) => m.metric.result())));
     try {
-      return Array.from(row.dataSync());
+      return Array.from(await row.data());
     } finally {
       row.dispose();
     }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Logs } from './callbacks.js';
 import { disposeBatch } from './data.js';
 import type { BatchSource } from './sources.js';
-import { evalStep, type StepPlan } from './step.js';
+import { evalStep, readsSynchronously, type StepPlan } from './step.js';
 
 /**
  * Losses and metrics over a whole source in inference mode, keyed as a training epoch is
@@ -13,9 +13,16 @@ export async function evaluateSource(plan: StepPlan, source: BatchSource, batchS
   const sums = new Float64Array(keys.length);
   let samples = 0;
   plan.metrics.reset();
+  const sync = readsSynchronously(tf.getBackend());
   for await (const batch of source.batches(0, batchSize, undefined)) {
     try {
-      const values = evalStep(plan, batch);
+      const row = evalStep(plan, batch);
+      let values: ArrayLike<number>;
+      try {
+        values = sync ? row.dataSync() : await row.data();
+      } finally {
+        row.dispose();
+      }
       for (let k = 0; k < keys.length; k++) sums[k]! += values[k]! * batch.size;
       samples += batch.size;
     } finally {
@@ -25,7 +32,7 @@ export async function evaluateSource(plan: StepPlan, source: BatchSource, batchS
   }
   const logs: Logs = {};
   keys.forEach((key, k) => (logs[`${prefix}${key}`] = sums[k]! / samples));
-  plan.metrics.read().forEach((value, m) => (logs[`${prefix}${plan.metrics.keys[m]}`] = value));
+  (await plan.metrics.read()).forEach((value, m) => (logs[`${prefix}${plan.metrics.keys[m]}`] = value));
   plan.metrics.reset();
   return logs;
 }

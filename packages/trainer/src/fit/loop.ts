@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { AllBatchesSkippedError, TrainerInputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CallbackList, Logs } from './callbacks.js';
-import { disposeBatch } from './data.js';
+import { disposeBatch, type Batch } from './data.js';
 import { evaluateSource } from './evaluate.js';
 import { withSeededMathRandom } from './seeded-random.js';
 import type { FitSettings } from './settings.js';
 import { epochOrder } from './shuffle.js';
 import type { BatchSource } from './sources.js';
-import { trainStep, type StepPlan, type StepResult } from './step.js';
+import { computeStep, readAndFinishStep, readsSynchronously, trainStep, type StepPlan, type StepResult } from './step.js';
 import { createYielder } from './yielder.js';
 
 export interface History {
@@ -66,9 +66,13 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
   const { plan, settings, callbacks } = run;
   const keys = plan.loss.keys;
   const variables = plan.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const step = run.seededLayers
-    ? (batch: number, body: () => StepResult) => withSeededMathRandom(run.seed, epoch, batch, body)
-    : (_batch: number, body: () => StepResult) => body();
+  const seeded = <T>(batch: number, body: () => T): T => (run.seededLayers ? withSeededMathRandom(run.seed, epoch, batch, body) : body());
+  const sync = readsSynchronously(tf.getBackend());
+  // The same step either way; only how its values are read differs (see readsSynchronously).
+  const syncStep = (batch: Batch, index: number) => seeded(index, () => trainStep(plan, run.optimizer, variables, batch));
+  const asyncStep = (batch: Batch, index: number) =>
+    readAndFinishStep(plan, run.optimizer, batch, seeded(index, () => computeStep(plan, run.optimizer, variables, batch)));
+
   const order = run.inMemory && settings.shuffle ? (size: number) => epochOrder(size, run.seed, epoch) : undefined;
   // Per-batch logs are built only for callbacks that want them: the step is hot.
   const batchHooks = callbacks.hasBatchHooks;
@@ -82,7 +86,7 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
     let result: StepResult;
     try {
       if (batchHooks) await callbacks.batchBegin(batchIndex, {});
-      result = step(batchIndex, () => trainStep(plan, run.optimizer, variables, batch));
+      result = sync ? syncStep(batch, batchIndex) : await asyncStep(batch, batchIndex);
     } finally {
       disposeBatch(batch);
     }
@@ -94,7 +98,7 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
       for (let k = 0; k < keys.length; k++) sums[k]! += result.values[k]! * batch.size;
       samples += batch.size;
     }
-    if (batchHooks) await callbacks.batchEnd(batchIndex, { ...toLogs(keys, result.values), ...metricLogs(plan) });
+    if (batchHooks) await callbacks.batchEnd(batchIndex, { ...toLogs(keys, result.values), ...(await metricLogs(plan)) });
     batchIndex++;
     await maybeYield();
     if (run.stopRequested()) break;
@@ -102,16 +106,16 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
   if (batchIndex === 0) throw new TrainerInputError('fit: the dataset yielded no batches; check that it is not empty or already exhausted.');
   if (lastBad && samples === 0) throw new AllBatchesSkippedError(epoch, skipped, plan.loss.nonFinite(lastBad.values, epoch, batchIndex - 1).term);
   if (skipped) run.logger(`[losskit] epoch ${epoch + 1}: skipped ${skipped} batch(es) with a non-finite loss (nanPolicy 'skip-batch').`);
-  const logs = { ...toLogs(keys, Array.from(sums, (sum) => sum / samples)), ...metricLogs(plan) };
+  const logs = { ...toLogs(keys, Array.from(sums, (sum) => sum / samples)), ...(await metricLogs(plan)) };
   // Read: the metrics' state is not needed past the epoch (and holds tensors).
   plan.metrics.reset();
   return logs;
 }
 
-function metricLogs(plan: StepPlan): Logs {
+async function metricLogs(plan: StepPlan): Promise<Logs> {
   const keys = plan.metrics.keys;
   if (!keys.length) return {};
-  return toLogs(keys, plan.metrics.read());
+  return toLogs(keys, await plan.metrics.read());
 }
 
 function toLogs(keys: readonly string[], values: ArrayLike<number>): Logs {

@@ -24,59 +24,108 @@ function predict(model: tf.LayersModel, batch: Batch, training: boolean): tf.Ten
   return Array.isArray(outputs) ? outputs : [outputs];
 }
 
+/** A step computed up to its loss values: gradients not applied yet, values not read yet. */
+export interface PendingStep {
+  /** [total, ...logged loss values], to read. */
+  row: tf.Tensor;
+  result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  logged: tf.Scalar[];
+  preds: tf.Tensor[];
+}
+
 /**
- * One training step. Gradients and metric updates are applied only if every loss value is
- * finite, so a NaN batch never reaches the weights or the epoch's metrics.
+ * The synchronous half of a training step: forward pass, losses, gradients. It draws every
+ * random number of the step (Dropout & co.), so it is what runs under a seeded Math.random.
  */
-export function trainStep(plan: StepPlan, optimizer: tf.Optimizer, variables: tf.Variable[], batch: Batch): StepResult {
+export function computeStep(plan: StepPlan, optimizer: tf.Optimizer, variables: tf.Variable[], batch: Batch): PendingStep {
   let logged: tf.Scalar[] = [];
   let preds: tf.Tensor[] = [];
-  let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
-  let row: tf.Tensor | undefined;
+  let result: PendingStep['result'];
   try {
-    try {
-      result = optimizer.computeGradients(() => {
-        const outputs = predict(plan.model, batch, true);
-        const { total, logged: values } = plan.loss.compute(plan.model, batch.ys, outputs, batch.weights, true);
-        // Kept past computeGradients' own scope and used after it, off the gradient tape:
-        // stacking on the tape inside an outer tidy cost about 4% of a small model's step.
-        logged = values.map((value) => tf.keep(value));
-        if (plan.metrics.metrics.length) preds = outputs.map((p) => tf.keep(p));
-        return total;
-      }, variables);
-    } catch (error) {
-      releaseGradientTape();
-      throw error;
-    }
-    row = logged.length ? tf.stack([result.value, ...logged]) : result.value;
-    const values = row.dataSync() as Float32Array;
+    result = optimizer.computeGradients(() => {
+      const outputs = predict(plan.model, batch, true);
+      const { total, logged: values } = plan.loss.compute(plan.model, batch.ys, outputs, batch.weights, true);
+      // Kept past computeGradients' own scope and used after it, off the gradient tape:
+      // stacking on the tape inside an outer tidy cost about 4% of a small model's step.
+      logged = values.map((value) => tf.keep(value));
+      if (plan.metrics.metrics.length) preds = outputs.map((p) => tf.keep(p));
+      return total;
+    }, variables);
+  } catch (error) {
+    releaseGradientTape();
+    tf.dispose([...logged, ...preds]);
+    throw error;
+  }
+  const row = logged.length ? tf.stack([result.value, ...logged]) : result.value;
+  return { row, result, logged, preds };
+}
+
+/**
+ * The rest of the step once its values are read: gradients and metric updates are applied
+ * only if every loss value is finite, so a NaN batch never reaches the weights or the metrics.
+ * Frees everything the step holds.
+ */
+export function finishStep(plan: StepPlan, optimizer: tf.Optimizer, batch: Batch, step: PendingStep, values: Float32Array): StepResult {
+  try {
     let finite = true;
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) finite = false;
     if (finite) {
-      optimizer.applyGradients(result.grads);
-      if (preds.length) plan.metrics.update(batch.ys, preds);
+      optimizer.applyGradients(step.result.grads);
+      if (step.preds.length) plan.metrics.update(batch.ys, step.preds);
     }
     return { values, applied: finite };
   } finally {
-    // `logged` may hold the total itself (one output, weight 1); disposing twice is harmless.
-    tf.dispose(logged);
-    tf.dispose(preds);
-    if (row && row !== result?.value) row.dispose();
-    if (result) tf.dispose([result.value, ...Object.values(result.grads)]);
+    releaseStep(step);
   }
 }
 
-/** Loss values of one batch in inference mode (evaluation), metrics updated. */
-export function evalStep(plan: StepPlan, batch: Batch): Float32Array {
-  const row = tf.tidy(() => {
+export function releaseStep(step: PendingStep): void {
+  // `logged` may hold the total itself (one output, weight 1); disposing twice is harmless.
+  tf.dispose([...step.logged, ...step.preds, step.row, step.result.value, ...Object.values(step.result.grads)]);
+}
+
+/** One training step, its values read synchronously (cpu, wasm, tfjs-node: the work is done by then). */
+export function trainStep(plan: StepPlan, optimizer: tf.Optimizer, variables: tf.Variable[], batch: Batch): StepResult {
+  const step = computeStep(plan, optimizer, variables, batch);
+  let values: Float32Array;
+  try {
+    values = step.row.dataSync() as Float32Array;
+  } catch (error) {
+    releaseStep(step);
+    throw error;
+  }
+  return finishStep(plan, optimizer, batch, step, values);
+}
+
+/** The step's values read with `await data()`, then finished (for backends with asynchronous reads). */
+export async function readAndFinishStep(plan: StepPlan, optimizer: tf.Optimizer, batch: Batch, step: PendingStep): Promise<StepResult> {
+  let values: Float32Array;
+  try {
+    values = (await step.row.data()) as Float32Array;
+  } catch (error) {
+    releaseStep(step);
+    throw error;
+  }
+  return finishStep(plan, optimizer, batch, step, values);
+}
+
+/**
+ * Backends whose reads are synchronous at no cost: the step's kernels have run when it returns.
+ * Elsewhere (webgl, webgpu: where a sync read stalls the GPU pipeline, or returns zeros) the
+ * values are read with `await data()`.
+ */
+const SYNC_READ_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
+export function readsSynchronously(backendName: string): boolean {
+  return SYNC_READ_BACKENDS.has(backendName);
+}
+
+/** Loss values of one batch in inference mode (evaluation), metrics updated; the caller reads and frees the row. */
+export function evalStep(plan: StepPlan, batch: Batch): tf.Tensor {
+  return tf.tidy(() => {
     const preds = predict(plan.model, batch, false);
     const { total, logged } = plan.loss.compute(plan.model, batch.ys, preds, batch.weights, false);
     plan.metrics.update(batch.ys, preds);
     return logged.length ? tf.stack([total, ...logged]) : total;
   });
-  try {
-    return row.dataSync() as Float32Array;
-  } finally {
-    row.dispose();
-  }
 }
