@@ -191,16 +191,16 @@ export class SumResolvedLoss extends BaseResolvedLoss {
   }
 
   private weightedSum(perTerm: readonly tf.Tensor[]): tf.Tensor {
-    const parts = perTerm.map((values, i) => tf.mul(values, termWeight(this.members[i]!)));
-    const mismatch = parts.find((part) => !sameShape(part.shape, parts[0]!.shape));
+    const weighted = perTerm.map((values, i) => tf.mul(values, termWeight(this.members[i]!)));
+    const mismatch = weighted.find((values) => !sameShape(values.shape, weighted[0]!.shape));
     if (mismatch) {
       throw new ShapeMismatchError(
         `Sum loss '${this.name}': its terms return per-sample values of different shapes ` +
-          `(${parts.map((part, i) => `${this.members[i]!.name}: [${part.shape}]`).join(', ')}); ` +
+          `(${weighted.map((values, i) => `${this.members[i]!.name}: [${values.shape}]`).join(', ')}); ` +
           `only losses with the same per-sample shape can be summed.`,
       );
     }
-    return tf.addN(parts);
+    return tf.addN(weighted);
   }
 
   async prepare(): Promise<void> {
