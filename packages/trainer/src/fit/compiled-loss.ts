@@ -22,7 +22,8 @@ export interface OutputLoss {
 }
 
 export function isSingleLossSpec(value: unknown): value is LossSpec {
-  return typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value) && ('name' in value || 'sum' in value));
+  // 'class_name': a Keras serialized loss config, which core resolves like { name, options }
+  return typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value) && ('name' in value || 'sum' in value || 'class_name' in value));
 }
 
 /**
