@@ -13,7 +13,8 @@ import { normalizeMetricSpec, withIdentity } from './registry.js';
 export function lossAsMetric(name: string, options: Record<string, unknown>): ResolvedMetric | undefined {
   const losses = getLossRegistry();
   if (!losses.has(name)) return undefined;
-  return wrapLoss(losses.resolve({ name, options }));
+  // Registered names only, and a loss that needs asynchronous setup is refused: resolveMetricAsync runs it.
+  return wrapLoss(losses.resolveSync({ name, options }));
 }
 
 function wrapLoss(loss: ResolvedLoss): ResolvedMetric {
@@ -40,12 +41,7 @@ export async function resolveMetricAsync(spec: MetricSpec, options: ResolveAsync
   const losses = getLossRegistry();
   await losses.load([name], options);
   if (!losses.has(name)) return metrics.resolve(spec);
-  const loss = losses.resolve({ name, options: metricOptions }, options);
-  try {
-    await loss.prepare();
-  } catch (error) {
-    loss.dispose();
-    throw error;
-  }
+  // resolve runs the loss's asynchronous setup (and disposes it if that fails).
+  const loss = await losses.resolve({ name, options: metricOptions }, options);
   return wrapLoss(loss);
 }
