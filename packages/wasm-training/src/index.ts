@@ -14,6 +14,7 @@ export {
   isWasmTrainingKernel,
   WASM_TRAINING_KERNELS,
   type RegisterOptions,
+  type MatMulPath,
   type WasmTrainingKernelName,
 } from './register.js';
 export { wasmTrainingSupport, canTrainOnWasm, type WasmTrainingSupport } from './support.js';
