@@ -17,6 +17,7 @@ export {
   type MatMulPath,
   type WasmTrainingKernelName,
 } from './register.js';
+export { matMulCounts } from './kernels/batch-matmul.js';
 export { wasmTrainingSupport, canTrainOnWasm, type WasmTrainingSupport } from './support.js';
 
 registerWasmTrainingKernels();

@@ -16,6 +16,17 @@ import { isRowBias, stridedMatMul, type GemmClamp } from './gemm/strided-matmul.
 export type MatMulPath = 'strided' | 'transpose';
 let matMulPath: MatMulPath = 'strided';
 
+/** How many products each path has computed in this process (see matMulCounts). */
+const counts = { strided: 0, transpose: 0 };
+
+/**
+ * Products computed so far by the strided GEMM and by the transpose-then-stock path, so a user
+ * (or a test) can see that a model's matrix products take the fast path.
+ */
+export function matMulCounts(): { strided: number; transpose: number } {
+  return { ...counts };
+}
+
 export function setMatMulPath(path: MatMulPath): void {
   if (path !== 'strided' && path !== 'transpose') {
     throw new Error(`@losskit/wasm-training: matmul must be 'strided' or 'transpose', got ${JSON.stringify(path)}`);
@@ -42,7 +53,11 @@ export function batchMatMulKernel({ inputs, backend, attrs }: KernelArgs): Tenso
   const transposeA = Boolean(attrs['transposeA']);
   const transposeB = Boolean(attrs['transposeB']);
   const fast = matMulPath === 'strided' ? stridedMatMul(backend, { a, b, transposeA, transposeB }) : null;
-  if (fast !== null) return fast;
+  if (fast !== null) {
+    counts.strided++;
+    return fast;
+  }
+  counts.transpose++;
   if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return run('BatchMatMul', backend, inputs, attrs);
   }
@@ -121,7 +136,11 @@ function gemmFusedMatMul({ inputs, backend, attrs }: KernelArgs): TensorInfo | n
  */
 export function fusedMatMulKernel(args: KernelArgs): TensorInfo {
   const fast = gemmFusedMatMul(args);
-  if (fast !== null) return fast;
+  if (fast !== null) {
+    counts.strided++;
+    return fast;
+  }
+  counts.transpose++;
   const { inputs, backend, attrs } = args;
   const a = inputs['a']!;
   const b = inputs['b']!;
