@@ -1,0 +1,154 @@
+/**
+ * fitParallel: data-parallel training of a tf.LayersModel across worker_threads. Each worker is
+ * a replica on its own single-threaded wasm backend; every batch is split into contiguous
+ * slices, one per replica; gradients are summed in a fixed order through SharedArrayBuffers
+ * (./shared.ts), and every replica applies the same update, so the replicas stay identical and
+ * a run is bit-for-bit reproducible for a given worker count.
+ */
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { getLossRegistry, type LossSpec, type SavedLossSpec } from '@losskit/core';
+import { NonCrossableLossError, ParallelFitError, ReplicaFailedError } from './errors.js';
+import { checkKeys, checkPositiveInteger, chooseWorkers } from './options.js';
+import type { ReplicaMessage, ReplicaSetup, SharedSamples } from './protocol.js';
+import { abortAll, allocateShared } from './shared.js';
+
+export interface FitParallelOptions {
+  /** A loss spec by name (`'mse'`, `{ name, options }`, a sum): plain JSON, re-resolved in each worker. */
+  loss: LossSpec;
+  /** Its class name and config cross to the workers (tf.serialization); each gets a fresh copy. */
+  optimizer: tf.Optimizer;
+  epochs: number;
+  batchSize: number;
+  /** Replica count, or 'auto' (the default): see chooseWorkers. */
+  workers?: number | 'auto';
+  /** One weight per sample, shape [samples]. */
+  sampleWeight?: tf.Tensor;
+  /**
+   * Modules every worker imports before resolving the loss (package names, or paths relative
+   * to the working directory): whatever registers the loss and its dependencies.
+   */
+  plugins?: readonly string[];
+  /** Not supported: an in-memory DI container cannot cross to a worker (the error says what to do). */
+  container?: unknown;
+  /** Receives the one log line (worker count and why). */
+  logger?: (line: string) => void;
+  onEpochEnd?: (epoch: number, loss: number) => void;
+}
+
+export interface ParallelHistory {
+  /** Loss per epoch: the sample-weighted mean of the batch losses. */
+  loss: number[];
+  workers: number;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+function toShared(t: tf.Tensor): SharedSamples {
+  const buffer = new SharedArrayBuffer(t.size * 4);
+  new Float32Array(buffer).set(tf.tidy(() => t.toFloat().dataSync() as Float32Array));
+  return { buffer, shape: [...t.shape] };
+}
+
+/** Absolute specifiers, so each worker imports exactly what the parent meant. */
+function resolvePlugin(specifier: string): string {
+  if (specifier.startsWith('.') || path.isAbsolute(specifier)) return pathToFileURL(path.resolve(specifier)).href;
+  try {
+    return pathToFileURL(createRequire(path.join(process.cwd(), 'package.json')).resolve(specifier)).href;
+  } catch {
+    return specifier; // a bare name the worker may still resolve (e.g. a dependency of this package)
+  }
+}
+
+/** Resolves the loss here, and returns the plain JSON that will resolve to it in a worker. */
+async function crossableLoss(spec: LossSpec, options: FitParallelOptions): Promise<SavedLossSpec> {
+  const name = JSON.stringify(spec);
+  if (options.container !== undefined) {
+    throw new NonCrossableLossError(`fitParallel: loss ${name} gets its dependencies from an in-memory DI container, which cannot `
+      + 'cross to a worker thread. Register them in a module instead (its top level calls container.register), and list that '
+      + 'module in `plugins`: every worker imports it before resolving the loss.');
+  }
+  const resolved = await getLossRegistry().resolveAsync(spec);
+  try {
+    const saved = resolved.spec;
+    if (JSON.stringify(JSON.parse(JSON.stringify(saved))) !== JSON.stringify(saved)) {
+      throw new NonCrossableLossError(`fitParallel: the options of loss ${name} are not plain JSON, so they cannot cross to a worker`);
+    }
+    return saved;
+  } finally {
+    resolved.dispose();
+  }
+}
+
+export async function fitParallel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitParallelOptions): Promise<ParallelHistory> {
+  checkKeys(options);
+  const epochs = checkPositiveInteger('epochs', options.epochs);
+  const batchSize = checkPositiveInteger('batchSize', options.batchSize);
+  if (x.shape[0] !== y.shape[0] || (options.sampleWeight && options.sampleWeight.shape.join() !== String(x.shape[0]))) {
+    throw new ParallelFitError(`fitParallel: x has ${x.shape[0]} samples, y ${y.shape[0]}`
+      + `${options.sampleWeight ? `, sampleWeight shape [${options.sampleWeight.shape}] (expected [${x.shape[0]}])` : ''}; they must agree`);
+  }
+  const { count: workers, why } = chooseWorkers(options.workers, batchSize);
+  const plugins = (options.plugins ?? []).map(resolvePlugin);
+  for (const plugin of plugins) await import(plugin);
+  const loss = await crossableLoss(options.loss, options);
+  options.logger?.(`[losskit] parallel fit: ${workers} worker${workers === 1 ? '' : 's'}, each on its own wasm backend (${why})`);
+
+  const params = model.trainableWeights.reduce((s, w) => s + w.read().size, 0);
+  const shared = allocateShared(workers, params);
+  const base = {
+    workers, modelTopology: model.toJSON(null, false), loss, plugins, batchSize, epochs, shared, params,
+    weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+    optimizer: { className: options.optimizer.getClassName(), config: options.optimizer.getConfig() as Record<string, unknown> },
+    x: toShared(x), y: toShared(y),
+    ...(options.sampleWeight ? { sampleWeight: toShared(options.sampleWeight) } : {}),
+  };
+  const threads = Array.from({ length: workers }, (_, index) =>
+    new Worker(WORKER_URL, { workerData: { ...base, index } satisfies ReplicaSetup }));
+  const result = await supervise(threads, new Int32Array(shared.control), options);
+  const shapes = model.getWeights().map((w) => w.shape);
+  tf.tidy(() => model.setWeights(result.weights.map((w, i) => tf.tensor(w, shapes[i]))));
+  return { loss: result.losses, workers };
+}
+
+/** Waits for every replica; on the first failure aborts the rest, ends every thread, and throws. */
+function supervise(threads: Worker[], control: Int32Array, options: FitParallelOptions): Promise<{ losses: number[]; weights: Float32Array[] }> {
+  const workers = threads.length;
+  return new Promise((resolve, reject) => {
+    let done: { losses: number[]; weights: Float32Array[] } | undefined;
+    let failure: Error | undefined;
+    let exited = 0;
+    const fail = (error: Error, secondary: boolean) => {
+      if (failure === undefined || (failure.name === 'ReplicaAborted' && !secondary)) failure = error;
+      abortAll(control);
+      for (const t of threads) void t.terminate();
+    };
+    threads.forEach((thread, index) => {
+      let finished = false;
+      thread.on('message', (m: ReplicaMessage) => {
+        if (m.type === 'epoch') options.onEpochEnd?.(m.epoch, m.loss);
+        else if (m.type === 'done') { finished = true; if (index === 0) done = m; }
+        else if (m.type === 'error') {
+          finished = true;
+          const error = m.where === 'resolving the loss'
+            ? new NonCrossableLossError(`fitParallel: worker ${index} could not resolve the loss: ${m.name}: ${m.message}. A loss registered `
+              + 'in this process only (registerLossFunction, or a class defined in the calling script) does not exist in a worker: '
+              + 'put the registration in a module and list it in `plugins`.')
+            : Object.assign(new ReplicaFailedError(index, workers, m.where, m.name, m.message), m.name === 'ReplicaAborted' ? { name: 'ReplicaAborted' } : {});
+          fail(error, m.name === 'ReplicaAborted');
+        }
+      });
+      thread.on('error', (e) => fail(new ReplicaFailedError(index, workers, 'an uncaught error', e.name, e.message), false));
+      thread.on('exit', (code) => {
+        if (!finished && failure === undefined) fail(new ReplicaFailedError(index, workers, 'exit', 'WorkerExit', `its thread exited with code ${code}`), false);
+        if (++exited < workers) return;
+        if (failure !== undefined) reject(failure.name === 'ReplicaAborted' ? Object.assign(failure, { name: 'ReplicaFailedError' }) : failure);
+        else if (done !== undefined) resolve(done);
+        else reject(new ParallelFitError('fitParallel: the workers ended without a result'));
+      });
+    });
+  });
+}

@@ -1,0 +1,34 @@
+/** The messages between the parent and its replicas (structured-clone plain data only). */
+import type { SavedLossSpec } from '@losskit/core';
+import type { SharedLayout } from './shared.js';
+
+/** A shared array of samples: row-major float32 data, first axis the sample. */
+export interface SharedSamples {
+  buffer: SharedArrayBuffer;
+  shape: number[];
+}
+
+export interface ReplicaSetup {
+  index: number;
+  workers: number;
+  /** model.toJSON() of the parent's model, and its weights in model.getWeights() order. */
+  modelTopology: unknown;
+  weights: Float32Array[];
+  optimizer: { className: string; config: Record<string, unknown> };
+  loss: SavedLossSpec;
+  /** Module specifiers (resolved by the parent) every replica imports before resolving the loss. */
+  plugins: string[];
+  x: SharedSamples;
+  y: SharedSamples;
+  sampleWeight?: SharedSamples;
+  batchSize: number;
+  epochs: number;
+  shared: SharedLayout;
+  params: number;
+}
+
+export type ReplicaMessage =
+  | { type: 'ready' }
+  | { type: 'epoch'; epoch: number; loss: number }
+  | { type: 'done'; losses: number[]; weights: Float32Array[] }
+  | { type: 'error'; name: string; message: string; where: string };
