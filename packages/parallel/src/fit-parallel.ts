@@ -145,9 +145,12 @@ function supervise(threads: Worker[], control: Int32Array, options: FitParallelO
       thread.on('exit', (code) => {
         if (!finished && failure === undefined) fail(new ReplicaFailedError(index, workers, 'exit', 'WorkerExit', `its thread exited with code ${code}`), false);
         if (++exited < workers) return;
-        if (failure !== undefined) reject(failure.name === 'ReplicaAborted' ? Object.assign(failure, { name: 'ReplicaFailedError' }) : failure);
-        else if (done !== undefined) resolve(done);
-        else reject(new ParallelFitError('fitParallel: the workers ended without a result'));
+        // settle only once every thread is torn down (terminate resolves when its thread is gone)
+        void Promise.all(threads.map((t) => t.terminate())).then(() => {
+          if (failure !== undefined) reject(failure.name === 'ReplicaAborted' ? Object.assign(failure, { name: 'ReplicaFailedError' }) : failure);
+          else if (done !== undefined) resolve(done);
+          else reject(new ParallelFitError('fitParallel: the workers ended without a result'));
+        });
       });
     });
   });

@@ -1,0 +1,167 @@
+/**
+ * fitParallel: the same history as one worker and as a single-thread reference loop, on a model
+ * with sample weights and on a sum of two losses; bit-identical across two 2-worker runs; a
+ * failing replica ends the fit with a named error and leaves no tensors or threads; losses that
+ * cannot cross to a worker are refused with what to do.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
+import { getLossRegistry, registerLossFunction, type LossSpec } from '@losskit/core';
+import '@losskit/loss-mse';
+import { chooseWorkers, fitParallel, NonCrossableLossError, ReplicaFailedError } from '@losskit/parallel';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/test-losses.mjs', import.meta.url));
+await import(FIXTURE);
+const PLUGINS = ['@losskit/loss-mse', FIXTURE];
+
+function model(): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [6], units: 12, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
+}
+
+let x: tf.Tensor;
+let y: tf.Tensor;
+let sampleWeight: tf.Tensor;
+const BATCH = 32; // the last batch (26 rows) splits unevenly too
+
+/** The same training in this thread with core's reduction (the independent reference). */
+async function referenceLosses(spec: LossSpec, epochs: number, withWeights: boolean): Promise<number[]> {
+  const previous = tf.getBackend();
+  await tf.setBackend('wasm');
+  const net = model();
+  const loss = await getLossRegistry().resolveAsync(spec);
+  const optimizer = tf.train.sgd(0.1);
+  const out: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    let total = 0;
+    for (let start = 0; start < 90; start += BATCH) {
+      const size = Math.min(BATCH, 90 - start);
+      const cost = optimizer.minimize(() => loss.compute(y.slice(start, size), net.apply(x.slice(start, size), { training: true }) as tf.Tensor,
+        withWeights ? sampleWeight.slice(start, size) : undefined) as tf.Scalar, true)!;
+      total += cost.dataSync()[0]! * size;
+      cost.dispose();
+    }
+    out.push(total / 90);
+  }
+  net.dispose();
+  optimizer.dispose();
+  loss.dispose();
+  await tf.setBackend(previous);
+  return out;
+}
+
+async function parallel(spec: LossSpec, workers: number, withWeights: boolean): Promise<{ loss: number[]; weights: Float32Array[] }> {
+  const net = model();
+  const history = await fitParallel(net, x, y, {
+    loss: spec, optimizer: tf.train.sgd(0.1), epochs: 3, batchSize: BATCH, workers, plugins: PLUGINS,
+    ...(withWeights ? { sampleWeight } : {}),
+  });
+  const weights = net.getWeights().map((w) => w.dataSync() as Float32Array);
+  net.dispose();
+  return { loss: history.loss, weights };
+}
+
+function expectClose(actual: number[], expected: number[], label: string): void {
+  expect(actual.length, label).to.equal(expected.length);
+  actual.forEach((v, i) => expect(Math.abs(v - expected[i]!) / Math.abs(expected[i]!), `${label} epoch ${i + 1}: ${v} vs ${expected[i]}`).to.be.at.most(1e-5));
+}
+
+describe('@losskit/parallel: fitParallel', function () {
+  this.timeout(180000);
+  before(async () => {
+    await tf.ready();
+    x = tf.randomUniform([90, 6], 0, 1, 'float32', 3);
+    y = tf.randomUniform([90, 3], 0, 1, 'float32', 4);
+    sampleWeight = tf.randomUniform([90], 0.2, 2, 'float32', 5);
+  });
+  after(() => tf.dispose([x, y, sampleWeight]));
+
+  const cases: Array<{ label: string; spec: LossSpec; weights: boolean }> = [
+    { label: "'mse' with sample weights", spec: 'mse', weights: true },
+    { label: 'a sum of mse and 0.5 x an l1 from a plugin module', spec: { sum: ['mse', { name: 'test-parallel-l1', weight: 0.5 }] }, weights: false },
+  ];
+  for (const c of cases) {
+    it(`${c.label}: 1 and 2 workers give the reference loop's history (1e-5), two 2-worker runs are bit-identical`, async () => {
+      const reference = await referenceLosses(c.spec, 3, c.weights);
+      const one = await parallel(c.spec, 1, c.weights);
+      const two = await parallel(c.spec, 2, c.weights);
+      const again = await parallel(c.spec, 2, c.weights);
+      expectClose(one.loss, reference, '1 worker');
+      expectClose(two.loss, reference, '2 workers');
+      expect(again.loss).to.deep.equal(two.loss);
+      again.weights.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(two.weights[i]!.buffer)), `weight ${i}`).to.equal(true));
+      expect(reference[2]).to.be.below(reference[0]!); // it trains
+    });
+  }
+
+  it('a replica whose loss throws ends the fit with an error naming it; no tensors or threads are left', async () => {
+    const buffer = y.bufferSync();
+    buffer.set(999, 50, 0); // batch 2 is rows 32..63: worker 0 gets 32..47, worker 1 48..63
+    const marked = buffer.toTensor();
+    const net = model();
+    const optimizer = tf.train.sgd(0.1); // holds its learning rate as a tensor: made before counting
+    const tensors = tf.memory().numTensors;
+    // threads alive before (the test runner's own, e.g. tsx's module-loader thread)
+    const liveWorkers = () => (process.report.getReport() as unknown as { workers: unknown[] }).workers.length;
+    const threads = liveWorkers();
+    const before = net.getWeights().map((w) => Array.from(w.dataSync()));
+    let error: unknown;
+    try {
+      await fitParallel(net, x, marked, { loss: 'test-parallel-fails-on-marker', optimizer, epochs: 1, batchSize: BATCH, workers: 2, plugins: PLUGINS });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ReplicaFailedError);
+    expect((error as Error).message).to.match(/^worker 1 of 2 failed at epoch 1, batch 2: Error: this slice holds the marker row/);
+    expect(tf.memory().numTensors).to.equal(tensors);
+    expect(liveWorkers(), 'worker threads alive after the failed fit').to.equal(threads);
+    expect(net.getWeights().map((w) => Array.from(w.dataSync()))).to.deep.equal(before);
+    tf.dispose([marked, optimizer]);
+    net.dispose();
+  });
+
+  it('refuses a loss registered in this process only, and an in-memory DI container, saying how to fix it', async () => {
+    registerLossFunction({ name: 'test-parallel-parent-only', description: 'registered in the test, not in a module' },
+      (t, p) => tf.mean(tf.abs(tf.sub(t, p)), -1));
+    const net = model();
+    let error: unknown;
+    try {
+      await fitParallel(net, x, y, { loss: 'test-parallel-parent-only', optimizer: tf.train.sgd(0.1), epochs: 1, batchSize: BATCH, workers: 1 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(NonCrossableLossError);
+    expect((error as Error).message).to.match(/test-parallel-parent-only[\s\S]*list it in `plugins`/);
+    let containerError: unknown;
+    try {
+      await fitParallel(net, x, y, { loss: 'mse', optimizer: tf.train.sgd(0.1), epochs: 1, batchSize: BATCH, container: {} });
+    } catch (e) {
+      containerError = e;
+    }
+    expect(containerError).to.be.instanceOf(NonCrossableLossError);
+    expect((containerError as Error).message).to.match(/in-memory DI container[\s\S]*`plugins`/);
+    net.dispose();
+  });
+
+  it('unknown options and bad counts fail before any worker starts', async () => {
+    const net = model();
+    await fitParallel(net, x, y, { loss: 'mse', optimizer: tf.train.sgd(0.1), epochs: 1, batchsize: 8 } as never)
+      .then(() => expect.fail('accepted batchsize'), (e: Error) => expect(e.message).to.match(/unknown option 'batchsize' \(did you mean 'batchSize'\?\)/));
+    await fitParallel(net, x, y, { loss: 'mse', optimizer: tf.train.sgd(0.1), epochs: 1, batchSize: 8, workers: 0 })
+      .then(() => expect.fail('accepted 0 workers'), (e: Error) => expect(e.message).to.match(/'workers' must be a positive integer, got 0/));
+    net.dispose();
+  });
+
+  it("'auto' uses the cores, but at least 32 rows per worker", () => {
+    expect(chooseWorkers('auto', 8).count).to.equal(1);
+    expect(chooseWorkers('auto', 64).count).to.be.within(1, 2);
+    expect(chooseWorkers(3, 8)).to.deep.include({ count: 3 });
+    expect(chooseWorkers('auto', 4096).why).to.match(/availableParallelism \d+/);
+  });
+});
