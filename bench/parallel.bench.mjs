@@ -30,7 +30,12 @@ async function run(c, workers, x, y, weights) {
   });
   net.dispose();
   const samples = x.shape[0] * (EPOCHS - 1);
-  return { sps: samples / ((ends[EPOCHS - 1] - ends[0]) / 1000), loss: history.loss[EPOCHS - 1] };
+  const t = history.timing;
+  const total = t.gradient + t.wait + t.exchange;
+  return {
+    sps: samples / ((ends[EPOCHS - 1] - ends[0]) / 1000), loss: history.loss[EPOCHS - 1],
+    split: { gradient: round(t.gradient / total, 3), wait: round(t.wait / total, 3), exchange: round(t.exchange / total, 3) },
+  };
 }
 
 for (const c of CASES) {
@@ -50,6 +55,7 @@ for (const c of CASES) {
     one_worker_sps: round(median(one.map((r) => r.sps))), two_workers_sps: round(median(two.map((r) => r.sps))),
     ratio: round(ratio, 3), target: c.target, pass: ratio >= c.target,
     loss_one_worker: one[0].loss, loss_two_workers: two[0].loss, loss_rel_diff: lossDiff, loss_within_1e5: lossDiff <= 1e-5,
+    replica0_time_split_two_workers: two[0].split, replica0_time_split_one_worker: one[0].split,
     two_worker_runs_bit_identical: two[0].loss === two[1].loss, one_worker_runs_identical: one[0].loss === one[1].loss,
   }));
   tf.dispose([x, y, ...weights]);

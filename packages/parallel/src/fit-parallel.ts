@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getLossRegistry, type LossSpec, type SavedLossSpec } from '@losskit/core';
 import { NonCrossableLossError, ParallelFitError, ReplicaFailedError } from './errors.js';
 import { checkKeys, checkPositiveInteger, chooseWorkers } from './options.js';
-import type { ReplicaMessage, ReplicaSetup, SharedSamples } from './protocol.js';
+import type { ReplicaMessage, ReplicaSetup, ReplicaTiming, SharedSamples } from './protocol.js';
 import { abortAll, allocateShared } from './shared.js';
 
 export interface FitParallelOptions {
@@ -43,6 +43,8 @@ export interface ParallelHistory {
   /** Loss per epoch: the sample-weighted mean of the batch losses. */
   loss: number[];
   workers: number;
+  /** Where replica 0's time went over the fit (ms): for choosing `workers`. */
+  timing: ReplicaTiming;
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -111,14 +113,14 @@ export async function fitParallel(model: tf.LayersModel, x: tf.Tensor, y: tf.Ten
   const result = await supervise(threads, new Int32Array(shared.control), options);
   const shapes = model.getWeights().map((w) => w.shape);
   tf.tidy(() => model.setWeights(result.weights.map((w, i) => tf.tensor(w, shapes[i]))));
-  return { loss: result.losses, workers };
+  return { loss: result.losses, workers, timing: result.timing };
 }
 
 /** Waits for every replica; on the first failure aborts the rest, ends every thread, and throws. */
-function supervise(threads: Worker[], control: Int32Array, options: FitParallelOptions): Promise<{ losses: number[]; weights: Float32Array[] }> {
+function supervise(threads: Worker[], control: Int32Array, options: FitParallelOptions): Promise<{ losses: number[]; weights: Float32Array[]; timing: ReplicaTiming }> {
   const workers = threads.length;
   return new Promise((resolve, reject) => {
-    let done: { losses: number[]; weights: Float32Array[] } | undefined;
+    let done: { losses: number[]; weights: Float32Array[]; timing: ReplicaTiming } | undefined;
     let failure: Error | undefined;
     let exited = 0;
     const fail = (error: Error, secondary: boolean) => {

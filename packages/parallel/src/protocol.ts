@@ -27,8 +27,11 @@ export interface ReplicaSetup {
   params: number;
 }
 
+/** Milliseconds replica 0 spent on its own gradients, waiting at barriers, and summing + applying. */
+export interface ReplicaTiming { gradient: number; wait: number; exchange: number }
+
 export type ReplicaMessage =
   | { type: 'ready' }
   | { type: 'epoch'; epoch: number; loss: number }
-  | { type: 'done'; losses: number[]; weights: Float32Array[] }
+  | { type: 'done'; losses: number[]; weights: Float32Array[]; timing: ReplicaTiming }
   | { type: 'error'; name: string; message: string; where: string };

@@ -77,6 +77,10 @@ async function main(): Promise<void> {
   const mySlot = slots.subarray(setup.index * setup.params, (setup.index + 1) * setup.params);
   const samples = setup.x.shape[0]!;
   const epochLosses: number[] = [];
+  // where the time goes (ms): own gradient, waiting at barriers, summing and applying
+  const timing = { gradient: 0, wait: 0, exchange: 0 };
+  let mark = performance.now();
+  const lap = (key: keyof typeof timing) => { const now = performance.now(); timing[key] += now - mark; mark = now; };
   post({ type: 'ready' });
   for (let epoch = 0; epoch < setup.epochs; epoch++) {
     let weightedLoss = 0;
@@ -101,11 +105,15 @@ async function main(): Promise<void> {
         mySlot.fill(0);
         losses[setup.index] = 0;
       }
+      lap('gradient');
       barrier(control, setup.workers);
+      lap('wait');
       let batchLoss = 0;
       for (let w = 0; w < setup.workers; w++) batchLoss += losses[w]!;
       reduceChunk(slots, sum, setup.workers, setup.index);
+      lap('exchange');
       barrier(control, setup.workers);
+      lap('wait');
       tf.tidy(() => {
         let offset = 0;
         const named: Record<string, tf.Tensor> = {};
@@ -115,12 +123,13 @@ async function main(): Promise<void> {
         }
         optimizer.applyGradients(named);
       });
+      lap('exchange');
       weightedLoss += batchLoss * size;
     }
     epochLosses.push(weightedLoss / samples);
     if (setup.index === 0) post({ type: 'epoch', epoch, loss: weightedLoss / samples });
   }
-  post({ type: 'done', losses: epochLosses, weights: model.getWeights().map((w) => w.dataSync() as Float32Array) });
+  post({ type: 'done', losses: epochLosses, timing, weights: model.getWeights().map((w) => w.dataSync() as Float32Array) });
 }
 
 main().catch((error: unknown) => {
