@@ -18,6 +18,7 @@ export {
   type WasmTrainingKernelName,
 } from './register.js';
 export { matMulCounts } from './kernels/batch-matmul.js';
+export { gemmBuild, type GemmBuild } from './kernels/gemm/module.js';
 export { wasmTrainingSupport, canTrainOnWasm, type WasmTrainingSupport } from './support.js';
 
 registerWasmTrainingKernels();

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { matMulCounts, registerWasmTrainingKernels } from '@losskit/wasm-training';
+import { gemmBuild, matMulCounts, registerWasmTrainingKernels } from '@losskit/wasm-training';
 import { expectSameOnBothBackends, randomTensor, useBackend, useBackendDuring } from './helpers.js';
 
 const TRANSPOSES = [[false, false], [true, false], [false, true], [true, true]] as const;
@@ -26,6 +26,17 @@ describe('@losskit/wasm-training: strided GEMM (BatchMatMul, _FusedMatMul)', fun
     const script = fileURLToPath(new URL('../scripts/build-gemm.mjs', import.meta.url));
     const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
     expect(r.status, r.stderr).to.equal(0);
+  });
+
+  it('loads a GEMM build here, and the relaxed-SIMD (FMA) build where the runtime has it, matching cpu', () => {
+    expect(gemmBuild()).to.be.oneOf(['simd', 'relaxed-simd']);
+    const script = fileURLToPath(new URL('./fixtures/relaxed-simd-check.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { build: string; worst: number; counts: { strided: number; transpose: number } };
+    expect(result.build).to.equal('relaxed-simd');
+    expect(result.counts).to.deep.equal({ strided: 16, transpose: 0 });
+    expect(result.worst).to.be.at.most(1e-4);
   });
 
   describe('matMul against cpu', () => {

@@ -3,7 +3,7 @@
  * the backend's tensors in place and writes the output tensor directly: no copies in or out.
  */
 import type { WasmBackendLike } from '../../compose.js';
-import { GEMM_WASM_BASE64 } from './gemm-wasm.generated.js';
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemm-wasm.generated.js';
 
 export interface GemmExports {
   /** See assembly/gemm.ts: pointers are byte offsets into the backend heap, strides in elements. */
@@ -42,19 +42,35 @@ export interface HeapGemm {
 interface WasmApi {
   Memory: abstract new (...args: never[]) => object;
   Module: new (bytes: Uint8Array) => object;
+  validate(bytes: Uint8Array): boolean;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 let compiled: object | null | undefined;
+let build: GemmBuild = 'none';
+
+/** Which GEMM build this runtime runs: relaxed SIMD (fused multiply-add), SIMD, or none (fallback path). */
+export type GemmBuild = 'relaxed-simd' | 'simd' | 'none';
+
+export function gemmBuild(): GemmBuild {
+  compile();
+  return build;
+}
+
+const decode = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 const instances = new WeakMap<object, HeapGemm | null>();
 
 function compile(): object | null {
   if (compiled === undefined) {
     if (WebAssemblyApi === undefined) return (compiled = null);
     try {
-      const bytes = Uint8Array.from(atob(GEMM_WASM_BASE64), (c) => c.charCodeAt(0));
-      compiled = new WebAssemblyApi.Module(bytes);
+      // relaxed SIMD where the runtime has it (Chrome 114+, Node 22+, Node 20 with
+      // --experimental-wasm-relaxed-simd), else plain SIMD
+      const relaxed = decode(GEMM_RELAXED_WASM_BASE64);
+      const useRelaxed = WebAssemblyApi.validate(relaxed);
+      compiled = new WebAssemblyApi.Module(useRelaxed ? relaxed : decode(GEMM_WASM_BASE64));
+      build = useRelaxed ? 'relaxed-simd' : 'simd';
     } catch {
       compiled = null; // a runtime without wasm SIMD: the kernels fall back to the composed path
     }
