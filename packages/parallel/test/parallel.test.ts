@@ -122,7 +122,8 @@ describe('@losskit/parallel: fitParallel', function () {
     expect(tf.memory().numTensors).to.equal(tensors);
     expect(liveWorkers(), 'worker threads alive after the failed fit').to.equal(threads);
     expect(net.getWeights().map((w) => Array.from(w.dataSync()))).to.deep.equal(before);
-    tf.dispose([marked, optimizer]);
+    marked.dispose();
+    optimizer.dispose();
     net.dispose();
   });
 
