@@ -5,11 +5,12 @@
  * cannot cross to a worker are refused with what to do.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import '@losskit/wasm-training'; // the reference loop trains on wasm in this thread, as the replicas do
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import { getLossRegistry, registerLossFunction, type LossSpec } from '@losskit/core';
 import '@losskit/loss-mse';
+import '@losskit/loss-combined';
 import { chooseWorkers, fitParallel, NonCrossableLossError, ReplicaFailedError } from '@losskit/parallel';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/test-losses.mjs', import.meta.url));
@@ -30,24 +31,36 @@ let y: tf.Tensor;
 let sampleWeight: tf.Tensor;
 const BATCH = 32; // the last batch (26 rows) splits unevenly too
 
+interface Setup {
+  build: () => tf.LayersModel;
+  x: tf.Tensor;
+  y: tf.Tensor;
+  spec: LossSpec;
+  sampleWeight?: tf.Tensor;
+  batch: number;
+  epochs: number;
+  learningRate: number;
+}
+
 /** The same training in this thread with core's reduction (the independent reference). */
-async function referenceLosses(spec: LossSpec, epochs: number, withWeights: boolean): Promise<number[]> {
+async function referenceLosses(c: Setup): Promise<number[]> {
   const previous = tf.getBackend();
   await tf.setBackend('wasm');
-  const net = model();
-  const loss = await getLossRegistry().resolveAsync(spec);
-  const optimizer = tf.train.sgd(0.1);
+  const net = c.build();
+  const loss = await getLossRegistry().resolveAsync(c.spec);
+  const optimizer = tf.train.sgd(c.learningRate);
+  const n = c.x.shape[0]!;
   const out: number[] = [];
-  for (let e = 0; e < epochs; e++) {
+  for (let e = 0; e < c.epochs; e++) {
     let total = 0;
-    for (let start = 0; start < 90; start += BATCH) {
-      const size = Math.min(BATCH, 90 - start);
-      const cost = optimizer.minimize(() => loss.compute(y.slice(start, size), net.apply(x.slice(start, size), { training: true }) as tf.Tensor,
-        withWeights ? sampleWeight.slice(start, size) : undefined) as tf.Scalar, true)!;
+    for (let start = 0; start < n; start += c.batch) {
+      const size = Math.min(c.batch, n - start);
+      const cost = optimizer.minimize(() => loss.compute(c.y.slice(start, size), net.apply(c.x.slice(start, size), { training: true }) as tf.Tensor,
+        c.sampleWeight?.slice(start, size)) as tf.Scalar, true)!;
       total += cost.dataSync()[0]! * size;
       cost.dispose();
     }
-    out.push(total / 90);
+    out.push(total / n);
   }
   net.dispose();
   optimizer.dispose();
@@ -56,16 +69,19 @@ async function referenceLosses(spec: LossSpec, epochs: number, withWeights: bool
   return out;
 }
 
-async function parallel(spec: LossSpec, workers: number, withWeights: boolean): Promise<{ loss: number[]; weights: Float32Array[] }> {
-  const net = model();
-  const history = await fitParallel(net, x, y, {
-    loss: spec, optimizer: tf.train.sgd(0.1), epochs: 3, batchSize: BATCH, workers, plugins: PLUGINS,
-    ...(withWeights ? { sampleWeight } : {}),
+async function parallelRun(c: Setup, workers: number, plugins = PLUGINS): Promise<{ loss: number[]; weights: Float32Array[] }> {
+  const net = c.build();
+  const history = await fitParallel(net, c.x, c.y, {
+    loss: c.spec, optimizer: tf.train.sgd(c.learningRate), epochs: c.epochs, batchSize: c.batch, workers, plugins,
+    ...(c.sampleWeight ? { sampleWeight: c.sampleWeight } : {}),
   });
   const weights = net.getWeights().map((w) => w.dataSync() as Float32Array);
   net.dispose();
   return { loss: history.loss, weights };
 }
+
+const denseSetup = (spec: LossSpec, withWeights: boolean): Setup =>
+  ({ build: model, x, y, spec, batch: BATCH, epochs: 3, learningRate: 0.1, ...(withWeights ? { sampleWeight } : {}) });
 
 function expectClose(actual: number[], expected: number[], label: string): void {
   expect(actual.length, label).to.equal(expected.length);
@@ -88,10 +104,11 @@ describe('@losskit/parallel: fitParallel', function () {
   ];
   for (const c of cases) {
     it(`${c.label}: 1 and 2 workers give the reference loop's history (1e-5), two 2-worker runs are bit-identical`, async () => {
-      const reference = await referenceLosses(c.spec, 3, c.weights);
-      const one = await parallel(c.spec, 1, c.weights);
-      const two = await parallel(c.spec, 2, c.weights);
-      const again = await parallel(c.spec, 2, c.weights);
+      const setup = denseSetup(c.spec, c.weights);
+      const reference = await referenceLosses(setup);
+      const one = await parallelRun(setup, 1);
+      const two = await parallelRun(setup, 2);
+      const again = await parallelRun(setup, 2);
       expectClose(one.loss, reference, '1 worker');
       expectClose(two.loss, reference, '2 workers');
       expect(again.loss).to.deep.equal(two.loss);
@@ -99,6 +116,21 @@ describe('@losskit/parallel: fitParallel', function () {
       expect(reference[2]).to.be.below(reference[0]!); // it trains
     });
   }
+
+  it("'combined' (L1 + perceptual in the packaged MobileNetV2, resolved by name in each worker): 2 workers match 1 and the reference", async () => {
+    const images = tf.randomUniform([16, 8, 8, 1], 0, 1, 'float32', 6);
+    const setup: Setup = {
+      build: () => tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] }),
+      x: images, y: images, batch: 8, epochs: 2, learningRate: 0.5,
+      spec: { name: 'combined', options: { alpha: 0.5, layers: [{ name: 'block_1_expand_relu', weight: 1 }] } },
+    };
+    const reference = await referenceLosses(setup);
+    const one = await parallelRun(setup, 1, ['@losskit/loss-combined']);
+    const two = await parallelRun(setup, 2, ['@losskit/loss-combined']);
+    expectClose(one.loss, reference, '1 worker');
+    expectClose(two.loss, reference, '2 workers');
+    images.dispose();
+  });
 
   it('a replica whose loss throws ends the fit with an error naming it; no tensors or threads are left', async () => {
     const buffer = y.bufferSync();
