@@ -17,8 +17,13 @@ import type { ReplicaMessage, ReplicaSetup, ReplicaTiming, SharedSamples } from 
 import { abortAll, allocateShared } from './shared.js';
 
 export interface FitParallelOptions {
-  /** A loss spec by name (`'mse'`, `{ name, options }`, a sum): plain JSON, re-resolved in each worker. */
-  loss: LossSpec;
+  /**
+   * A loss spec by name (`'mse'`, `{ name, options }`, a sum): plain JSON, re-resolved in each
+   * worker. For a model with several outputs: one spec for all, or an array with one per output.
+   */
+  loss: LossSpec | readonly LossSpec[];
+  /** Weight of each output's loss in the total (default 1 each). */
+  lossWeights?: readonly number[];
   /** Its class name and config cross to the workers (tf.serialization); each gets a fresh copy. */
   optimizer: tf.Optimizer;
   epochs: number;
@@ -85,27 +90,45 @@ async function crossableLoss(spec: LossSpec, options: FitParallelOptions): Promi
   }
 }
 
-export async function fitParallel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitParallelOptions): Promise<ParallelHistory> {
+/** One spec (and weight) per output, checked against the model. */
+function perOutput(model: tf.LayersModel, ys: tf.Tensor[], options: FitParallelOptions): { specs: LossSpec[]; weights: number[] } {
+  const outputs = model.outputs.length;
+  if (ys.length !== outputs) {
+    throw new ParallelFitError(`fitParallel: the model has ${outputs} output${outputs === 1 ? '' : 's'} but y holds ${ys.length} target array${ys.length === 1 ? '' : 's'}; pass one per output`);
+  }
+  const specs = Array.isArray(options.loss) ? [...(options.loss as LossSpec[])] : Array.from({ length: outputs }, () => options.loss as LossSpec);
+  const weights = options.lossWeights ? [...options.lossWeights] : specs.map(() => 1);
+  if (specs.length !== outputs || weights.length !== outputs || weights.some((w) => typeof w !== 'number' || !Number.isFinite(w))) {
+    throw new ParallelFitError(`fitParallel: ${outputs} outputs need ${outputs} losses and ${outputs} finite lossWeights; got ${specs.length} and [${weights.join(', ')}]`);
+  }
+  return { specs, weights };
+}
+
+export async function fitParallel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor | readonly tf.Tensor[], options: FitParallelOptions): Promise<ParallelHistory> {
   checkKeys(options);
   const epochs = checkPositiveInteger('epochs', options.epochs);
   const batchSize = checkPositiveInteger('batchSize', options.batchSize);
-  if (x.shape[0] !== y.shape[0] || (options.sampleWeight && options.sampleWeight.shape.join() !== String(x.shape[0]))) {
-    throw new ParallelFitError(`fitParallel: x has ${x.shape[0]} samples, y ${y.shape[0]}`
-      + `${options.sampleWeight ? `, sampleWeight shape [${options.sampleWeight.shape}] (expected [${x.shape[0]}])` : ''}; they must agree`);
+  const ys = Array.isArray(y) ? [...(y as tf.Tensor[])] : [y as tf.Tensor];
+  const samples = x.shape[0]!;
+  if (ys.some((t) => t.shape[0] !== samples) || (options.sampleWeight && options.sampleWeight.shape.join() !== String(samples))) {
+    throw new ParallelFitError(`fitParallel: x has ${samples} samples, y [${ys.map((t) => t.shape[0]).join(', ')}]`
+      + `${options.sampleWeight ? `, sampleWeight shape [${options.sampleWeight.shape}] (expected [${samples}])` : ''}; they must agree`);
   }
+  const { specs, weights: lossWeights } = perOutput(model, ys, options);
   const { count: workers, why } = chooseWorkers(options.workers, batchSize);
   const plugins = (options.plugins ?? []).map(resolvePlugin);
   for (const plugin of plugins) await import(plugin);
-  const loss = await crossableLoss(options.loss, options);
+  const losses: SavedLossSpec[] = [];
+  for (const spec of specs) losses.push(await crossableLoss(spec, options));
   options.logger?.(`[losskit] parallel fit: ${workers} worker${workers === 1 ? '' : 's'}, each on its own wasm backend (${why})`);
 
   const params = model.trainableWeights.reduce((s, w) => s + w.read().size, 0);
   const shared = allocateShared(workers, params);
   const base = {
-    workers, modelTopology: model.toJSON(null, false), loss, plugins, batchSize, epochs, shared, params,
+    workers, modelTopology: model.toJSON(null, false), losses, lossWeights, plugins, batchSize, epochs, shared, params,
     weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
     optimizer: { className: options.optimizer.getClassName(), config: options.optimizer.getConfig() as Record<string, unknown> },
-    x: toShared(x), y: toShared(y),
+    x: toShared(x), y: ys.map(toShared),
     ...(options.sampleWeight ? { sampleWeight: toShared(options.sampleWeight) } : {}),
   };
   const threads = Array.from({ length: workers }, (_, index) =>

@@ -15,11 +15,14 @@ export interface ReplicaSetup {
   modelTopology: unknown;
   weights: Float32Array[];
   optimizer: { className: string; config: Record<string, unknown> };
-  loss: SavedLossSpec;
+  /** One loss per model output, and its weight in the total. */
+  losses: SavedLossSpec[];
+  lossWeights: number[];
   /** Module specifiers (resolved by the parent) every replica imports before resolving the loss. */
   plugins: string[];
   x: SharedSamples;
-  y: SharedSamples;
+  /** One target array per model output. */
+  y: SharedSamples[];
   sampleWeight?: SharedSamples;
   batchSize: number;
   epochs: number;

@@ -44,12 +44,11 @@ function weightSum(start: number, size: number): number {
   return total;
 }
 
-/** This replica's share of the batch loss, reduced as the loss's reduction says over the whole batch. */
-function sliceLoss(loss: ResolvedLoss, model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor,
-  sw: tf.Tensor | undefined, batchStart: number, batchSize: number): tf.Scalar {
-  const pred = model.apply(xs, { training: true }) as tf.Tensor;
+/** This replica's share of one output's batch loss, reduced as the loss says over the whole batch. */
+function outputShare(loss: ResolvedLoss, ys: tf.Tensor, pred: tf.Tensor, sw: tf.Tensor | undefined,
+  batchStart: number, batchSize: number): tf.Scalar {
   const values = loss.perSample(ys, pred);
-  const rowElems = values.size / xs.shape[0]!;
+  const rowElems = values.size / pred.shape[0]!;
   const weighted = sw === undefined ? values : tf.mul(values, sw.reshape([sw.size, ...values.shape.slice(1).map(() => 1)]));
   const total = tf.sum(weighted);
   switch (loss.reduction) {
@@ -62,11 +61,21 @@ function sliceLoss(loss: ResolvedLoss, model: tf.LayersModel, xs: tf.Tensor, ys:
   }
 }
 
+/** The replica's share of the total loss: Σ over outputs of lossWeight × that output's share. */
+function sliceLoss(losses: ResolvedLoss[], model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor[],
+  sw: tf.Tensor | undefined, batchStart: number, batchSize: number): tf.Scalar {
+  const out = model.apply(xs, { training: true });
+  const preds = (Array.isArray(out) ? out : [out]) as tf.Tensor[];
+  return tf.addN(preds.map((pred, o) =>
+    tf.mul(outputShare(losses[o]!, ys[o]!, pred, sw, batchStart, batchSize), setup.lossWeights[o]!))) as tf.Scalar;
+}
+
 async function main(): Promise<void> {
   await tf.setBackend('wasm');
   for (const plugin of setup.plugins) await import(plugin);
   where = 'resolving the loss';
-  const loss = await getLossRegistry().resolveAsync(setup.loss);
+  const lossFns: ResolvedLoss[] = [];
+  for (const spec of setup.losses) lossFns.push(await getLossRegistry().resolveAsync(spec));
   const model = await buildModel();
   const optimizer = buildOptimizer();
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
@@ -91,9 +100,9 @@ async function main(): Promise<void> {
       if (e > s) {
         tf.tidy(() => {
           const xs = rows(setup.x, batchStart + s, e - s);
-          const ys = rows(setup.y, batchStart + s, e - s);
+          const ys = setup.y.map((target) => rows(target, batchStart + s, e - s));
           const sw = setup.sampleWeight === undefined ? undefined : rows(setup.sampleWeight, batchStart + s, e - s);
-          const { value, grads } = tf.variableGrads(() => sliceLoss(loss, model, xs, ys, sw, batchStart, size), vars);
+          const { value, grads } = tf.variableGrads(() => sliceLoss(lossFns, model, xs, ys, sw, batchStart, size), vars);
           let offset = 0;
           for (const v of vars) {
             mySlot.set(grads[v.name]!.dataSync() as Float32Array, offset);

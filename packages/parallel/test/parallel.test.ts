@@ -34,8 +34,9 @@ const BATCH = 32; // the last batch (26 rows) splits unevenly too
 interface Setup {
   build: () => tf.LayersModel;
   x: tf.Tensor;
-  y: tf.Tensor;
-  spec: LossSpec;
+  y: tf.Tensor | tf.Tensor[];
+  spec: LossSpec | LossSpec[];
+  lossWeights?: number[];
   sampleWeight?: tf.Tensor;
   batch: number;
   epochs: number;
@@ -47,7 +48,9 @@ async function referenceLosses(c: Setup): Promise<number[]> {
   const previous = tf.getBackend();
   await tf.setBackend('wasm');
   const net = c.build();
-  const loss = await getLossRegistry().resolveAsync(c.spec);
+  const ys = Array.isArray(c.y) ? c.y : [c.y];
+  const specs = Array.isArray(c.spec) ? c.spec : ys.map(() => c.spec as LossSpec);
+  const losses = await Promise.all(specs.map((spec) => getLossRegistry().resolveAsync(spec)));
   const optimizer = tf.train.sgd(c.learningRate);
   const n = c.x.shape[0]!;
   const out: number[] = [];
@@ -55,8 +58,12 @@ async function referenceLosses(c: Setup): Promise<number[]> {
     let total = 0;
     for (let start = 0; start < n; start += c.batch) {
       const size = Math.min(c.batch, n - start);
-      const cost = optimizer.minimize(() => loss.compute(c.y.slice(start, size), net.apply(c.x.slice(start, size), { training: true }) as tf.Tensor,
-        c.sampleWeight?.slice(start, size)) as tf.Scalar, true)!;
+      const cost = optimizer.minimize(() => {
+        const out = net.apply(c.x.slice(start, size), { training: true });
+        const preds = (Array.isArray(out) ? out : [out]) as tf.Tensor[];
+        return tf.addN(preds.map((pred, o) => tf.mul(losses[o]!.compute(ys[o]!.slice(start, size), pred, c.sampleWeight?.slice(start, size)),
+          c.lossWeights?.[o] ?? 1))) as tf.Scalar;
+      }, true)!;
       total += cost.dataSync()[0]! * size;
       cost.dispose();
     }
@@ -64,7 +71,7 @@ async function referenceLosses(c: Setup): Promise<number[]> {
   }
   net.dispose();
   optimizer.dispose();
-  loss.dispose();
+  losses.forEach((l) => l.dispose());
   await tf.setBackend(previous);
   return out;
 }
@@ -74,6 +81,7 @@ async function parallelRun(c: Setup, workers: number, plugins = PLUGINS): Promis
   const history = await fitParallel(net, c.x, c.y, {
     loss: c.spec, optimizer: tf.train.sgd(c.learningRate), epochs: c.epochs, batchSize: c.batch, workers, plugins,
     ...(c.sampleWeight ? { sampleWeight: c.sampleWeight } : {}),
+    ...(c.lossWeights ? { lossWeights: c.lossWeights } : {}),
   });
   const weights = net.getWeights().map((w) => w.dataSync() as Float32Array);
   net.dispose();
@@ -116,6 +124,26 @@ describe('@losskit/parallel: fitParallel', function () {
       expect(reference[2]).to.be.below(reference[0]!); // it trains
     });
   }
+
+  it('a two-output model (mse and an l1, loss weights 1 and 0.5, sample weights): 2 workers match 1 and the reference', async () => {
+    const build = () => {
+      const input = tf.input({ shape: [6] });
+      const hidden = tf.layers.dense({ units: 10, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) }).apply(input) as tf.SymbolicTensor;
+      const a = tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) }).apply(hidden) as tf.SymbolicTensor;
+      const b = tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }) }).apply(hidden) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: [a, b] });
+    };
+    const y2 = tf.randomUniform([90, 2], -1, 1, 'float32', 12);
+    const setup: Setup = {
+      build, x, y: [y, y2], spec: ['mse', 'test-parallel-l1'], lossWeights: [1, 0.5], sampleWeight, batch: BATCH, epochs: 2, learningRate: 0.1,
+    };
+    const reference = await referenceLosses(setup);
+    const one = await parallelRun(setup, 1);
+    const two = await parallelRun(setup, 2);
+    expectClose(one.loss, reference, '1 worker');
+    expectClose(two.loss, reference, '2 workers');
+    y2.dispose();
+  });
 
   it("'combined' (L1 + perceptual in the packaged MobileNetV2, resolved by name in each worker): 2 workers match 1 and the reference", async () => {
     const images = tf.randomUniform([16, 8, 8, 1], 0, 1, 'float32', 6);
