@@ -7,7 +7,7 @@
 // This kernel reads both operands through (row, column) strides, so every transpose combination
 // is the same code, and packs only the current k-block of B with a cheap sequential copy.
 //
-// Scheme (GotoBLAS-style, one thread): for each block of KC rows of B, pack those rows into
+// Scheme (GotoBLAS-style, one thread): for each block of KC rows and NC columns of B, pack it into
 // panels of 8 columns (zero-padded past n); for each block of MC rows of A, pack it into panels
 // of 4 rows; for each B panel and each A panel, a 4x8 register tile accumulates over the block, then the epilogue adds the bias (first block) or
 // the partial sums already in C (later blocks) and clamps (relu / relu6) after the last block.
@@ -19,10 +19,12 @@ const KC: i32 = 256;
 const NR: i32 = 8;
 const MR: i32 = 4;
 const MC: i32 = 128;
+/** Columns of B packed at a time, so the scratch stays small (2.2 MB) however wide B is. */
+const NC: i32 = 2048;
 
 /** Scratch floats gemm needs for an output with n columns (packed B block plus one 4x8 tile). */
 export function scratchFloats(n: i32): i32 {
-  return KC * ((n + NR - 1) / NR) * NR + MC * KC + MR * NR;
+  return KC * ((min(n, NC) + NR - 1) / NR) * NR + MC * KC + MR * NR;
 }
 
 /**
@@ -198,8 +200,7 @@ export function gemm(
   b: usize, bBatch: i32, bRow: i32, bCol: i32,
   c: usize, bias: usize, act: i32, scratch: usize,
 ): void {
-  const panels = (n + NR - 1) / NR;
-  const packedA = scratch + <usize>(KC * panels * NR) * 4;
+  const packedA = scratch + <usize>(KC * ((min(n, NC) + NR - 1) / NR) * NR) * 4;
   const tile = packedA + <usize>(MC * KC) * 4;
   const ldc = <usize>n * 4;
   const aRowB = <usize>aRow * 4, aColB = <usize>aCol * 4;
@@ -223,18 +224,22 @@ export function gemm(
       const kc = min(KC, k - k0);
       const first = k0 == 0;
       const last = k0 + kc >= k;
-      packB(bb, bRowB, bColB, n, k0, kc, scratch);
-      for (let i0 = 0; i0 < m; i0 += MC) {
-        const mc = min(MC, m - i0);
-        packA(ab, aRowB, aColB, m, i0, mc, k0, kc, packedA);
-        // one B panel (kc x 8) stays in L1 while the A panels of this row block stream past it
-        for (let p = 0; p < panels; p++) {
-          const j0 = p * NR;
-          const bp = scratch + <usize>(p * kc * NR) * 4;
-          for (let ir = 0; ir < mc; ir += MR) {
-            tile4x8(kc, packedA + <usize>(ir * kc) * 4, bp, tile);
-            epilogue(tile, cb + <usize>(i0 + ir) * ldc + <usize>j0 * 4, ldc, min(MR, mc - ir), min(NR, n - j0),
-              first, last, bias != 0 ? bias + <usize>j0 * 4 : 0, act);
+      for (let jc = 0; jc < n; jc += NC) {
+        const nc = min(NC, n - jc);
+        const panels = (nc + NR - 1) / NR;
+        packB(bb + <usize>jc * bColB, bRowB, bColB, nc, k0, kc, scratch);
+        for (let i0 = 0; i0 < m; i0 += MC) {
+          const mc = min(MC, m - i0);
+          packA(ab, aRowB, aColB, m, i0, mc, k0, kc, packedA);
+          // one B panel (kc x 8) stays in L1 while the A panels of this row block stream past it
+          for (let p = 0; p < panels; p++) {
+            const j0 = jc + p * NR;
+            const bp = scratch + <usize>(p * kc * NR) * 4;
+            for (let ir = 0; ir < mc; ir += MR) {
+              tile4x8(kc, packedA + <usize>(ir * kc) * 4, bp, tile);
+              epilogue(tile, cb + <usize>(i0 + ir) * ldc + <usize>j0 * 4, ldc, min(MR, mc - ir), min(NR, n - j0),
+                first, last, bias != 0 ? bias + <usize>j0 * 4 : 0, act);
+            }
           }
         }
       }

@@ -1,7 +1,7 @@
 /**
  * The strided GEMM behind BatchMatMul and _FusedMatMul: every transpose combination, batched and
  * broadcast, fused with bias and every activation, against the tfjs cpu backend (within 1e-4 of
- * the value scale), at sizes that cross its blocking (k > 256, m > 128, n not a multiple of 8);
+ * the value scale), at sizes that cross its blocking (k > 256, m > 128, n > 2048, n not a multiple of 8);
  * that it really runs (no Transpose kernel), leaves the rest of the heap alone, and that the
  * committed module is what its source compiles to.
  */
@@ -44,6 +44,7 @@ describe('@losskit/wasm-training: strided GEMM (BatchMatMul, _FusedMatMul)', fun
     const shapes: Array<[number[], number[]]> = [
       [[130, 300], [300, 13]],
       [[5, 520], [520, 9]],
+      [[9, 40], [40, 2100]], // wider than one 2048-column block of B
       [[1, 7], [7, 1]],
       [[3, 37, 260], [3, 260, 17]],
       [[3, 9, 20], [20, 11]],
