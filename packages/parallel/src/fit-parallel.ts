@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getLossRegistry, type LossSpec, type SavedLossSpec } from '@losskit/core';
 import { NonCrossableLossError, ParallelFitError, ReplicaFailedError } from './errors.js';
 import { checkKeys, checkPositiveInteger, chooseWorkers } from './options.js';
-import type { ReplicaMessage, ReplicaSetup, ReplicaTiming, SharedSamples } from './protocol.js';
+import type { NamedValues, ReplicaMessage, ReplicaSetup, ReplicaTiming, SharedSamples } from './protocol.js';
 import { abortAll, allocateShared } from './shared.js';
 
 export interface FitParallelOptions {
@@ -37,6 +37,11 @@ export interface FitParallelOptions {
    * to the working directory): whatever registers the loss and its dependencies.
    */
   plugins?: readonly string[];
+  /**
+   * The optimizer state a previous fitParallel returned (`history.optimizerState`): continues
+   * that run, with any worker count, as if it had not stopped.
+   */
+  optimizerState?: readonly NamedValues[];
   /** Not supported: an in-memory DI container cannot cross to a worker (the error says what to do). */
   container?: unknown;
   /** Receives the one log line (worker count and why). */
@@ -50,6 +55,8 @@ export interface ParallelHistory {
   workers: number;
   /** Where replica 0's time went over the fit (ms): for choosing `workers`. */
   timing: ReplicaTiming;
+  /** The optimizer's state at the end (its moments, step count): pass it back to continue. */
+  optimizerState: NamedValues[];
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -128,6 +135,7 @@ export async function fitParallel(model: tf.LayersModel, x: tf.Tensor, y: tf.Ten
     workers, modelTopology: model.toJSON(null, false), losses, lossWeights, plugins, batchSize, epochs, shared, params,
     weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
     optimizer: { className: options.optimizer.getClassName(), config: options.optimizer.getConfig() as Record<string, unknown> },
+    ...(options.optimizerState ? { optimizerState: [...options.optimizerState] } : {}),
     x: toShared(x), y: ys.map(toShared),
     ...(options.sampleWeight ? { sampleWeight: toShared(options.sampleWeight) } : {}),
   };
@@ -136,14 +144,14 @@ export async function fitParallel(model: tf.LayersModel, x: tf.Tensor, y: tf.Ten
   const result = await supervise(threads, new Int32Array(shared.control), options);
   const shapes = model.getWeights().map((w) => w.shape);
   tf.tidy(() => model.setWeights(result.weights.map((w, i) => tf.tensor(w, shapes[i]))));
-  return { loss: result.losses, workers, timing: result.timing };
+  return { loss: result.losses, workers, timing: result.timing, optimizerState: result.optimizerState };
 }
 
 /** Waits for every replica; on the first failure aborts the rest, ends every thread, and throws. */
-function supervise(threads: Worker[], control: Int32Array, options: FitParallelOptions): Promise<{ losses: number[]; weights: Float32Array[]; timing: ReplicaTiming }> {
+function supervise(threads: Worker[], control: Int32Array, options: FitParallelOptions): Promise<{ losses: number[]; weights: Float32Array[]; timing: ReplicaTiming; optimizerState: NamedValues[] }> {
   const workers = threads.length;
   return new Promise((resolve, reject) => {
-    let done: { losses: number[]; weights: Float32Array[]; timing: ReplicaTiming } | undefined;
+    let done: { losses: number[]; weights: Float32Array[]; timing: ReplicaTiming; optimizerState: NamedValues[] } | undefined;
     let failure: Error | undefined;
     let exited = 0;
     const fail = (error: Error, secondary: boolean) => {

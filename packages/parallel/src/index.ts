@@ -6,5 +6,5 @@
  */
 export { fitParallel, type FitParallelOptions, type ParallelHistory } from './fit-parallel.js';
 export { ParallelFitError, ReplicaFailedError, NonCrossableLossError } from './errors.js';
-export type { ReplicaTiming } from './protocol.js';
+export type { ReplicaTiming, NamedValues } from './protocol.js';
 export { chooseWorkers, MIN_ROWS_PER_WORKER } from './options.js';

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { ParallelFitError } from './errors.js';
 
 export const FIT_PARALLEL_KEYS = [
-  'loss', 'lossWeights', 'optimizer', 'epochs', 'batchSize', 'workers', 'sampleWeight', 'plugins', 'container', 'logger', 'onEpochEnd',
+  'loss', 'lossWeights', 'optimizer', 'epochs', 'batchSize', 'workers', 'sampleWeight', 'optimizerState', 'plugins', 'container', 'logger', 'onEpochEnd',
 ] as const;
 
 export function checkKeys(options: object): void {

@@ -8,6 +8,13 @@ export interface SharedSamples {
   shape: number[];
 }
 
+/** A named tensor as plain data (an optimizer's state crosses threads and fits this way). */
+export interface NamedValues {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
 export interface ReplicaSetup {
   index: number;
   workers: number;
@@ -15,6 +22,8 @@ export interface ReplicaSetup {
   modelTopology: unknown;
   weights: Float32Array[];
   optimizer: { className: string; config: Record<string, unknown> };
+  /** The optimizer's state to start from (a previous fit's), if any. */
+  optimizerState?: NamedValues[];
   /** One loss per model output, and its weight in the total. */
   losses: SavedLossSpec[];
   lossWeights: number[];
@@ -36,5 +45,5 @@ export interface ReplicaTiming { gradient: number; wait: number; exchange: numbe
 export type ReplicaMessage =
   | { type: 'ready' }
   | { type: 'epoch'; epoch: number; loss: number }
-  | { type: 'done'; losses: number[]; weights: Float32Array[]; timing: ReplicaTiming }
+  | { type: 'done'; losses: number[]; weights: Float32Array[]; timing: ReplicaTiming; optimizerState: NamedValues[] }
   | { type: 'error'; name: string; message: string; where: string };

@@ -78,6 +78,10 @@ async function main(): Promise<void> {
   for (const spec of setup.losses) lossFns.push(await getLossRegistry().resolveAsync(spec));
   const model = await buildModel();
   const optimizer = buildOptimizer();
+  if (setup.optimizerState !== undefined) {
+    // slot variables are matched by position (the gradients' order, which is vars' order)
+    await optimizer.setWeights(setup.optimizerState.map((s) => ({ name: s.name, tensor: tf.tensor(s.values, s.shape) })));
+  }
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const control = new Int32Array(setup.shared.control);
   const slots = new Float32Array(setup.shared.slots);
@@ -138,7 +142,9 @@ async function main(): Promise<void> {
     epochLosses.push(weightedLoss / samples);
     if (setup.index === 0) post({ type: 'epoch', epoch, loss: weightedLoss / samples });
   }
-  post({ type: 'done', losses: epochLosses, timing, weights: model.getWeights().map((w) => w.dataSync() as Float32Array) });
+  const optimizerState = (await optimizer.getWeights()).map((w) =>
+    ({ name: w.name, shape: [...w.tensor.shape], values: w.tensor.dataSync() as Float32Array }));
+  post({ type: 'done', losses: epochLosses, timing, optimizerState, weights: model.getWeights().map((w) => w.dataSync() as Float32Array) });
 }
 
 main().catch((error: unknown) => {

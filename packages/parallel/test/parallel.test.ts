@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { getLossRegistry, registerLossFunction, type LossSpec } from '@losskit/core';
 import '@losskit/loss-mse';
 import '@losskit/loss-combined';
-import { chooseWorkers, fitParallel, NonCrossableLossError, ReplicaFailedError } from '@losskit/parallel';
+import { chooseWorkers, fitParallel, NonCrossableLossError, ReplicaFailedError, type NamedValues } from '@losskit/parallel';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/test-losses.mjs', import.meta.url));
 await import(FIXTURE);
@@ -143,6 +143,27 @@ describe('@losskit/parallel: fitParallel', function () {
     expectClose(one.loss, reference, '1 worker');
     expectClose(two.loss, reference, '2 workers');
     y2.dispose();
+  });
+
+  it('continuing with another worker count (weights and Adam state carried over) gives the same run as one fit', async () => {
+    const fit = (net: tf.LayersModel, workers: number, epochs: number, optimizerState?: NamedValues[]) => fitParallel(net, x, y, {
+      loss: 'mse', optimizer: tf.train.adam(0.01), epochs, batchSize: BATCH, workers, plugins: PLUGINS, sampleWeight,
+      ...(optimizerState ? { optimizerState } : {}),
+    });
+    const whole = model();
+    const straight = await fit(whole, 2, 3);
+    const split = model();
+    const first = await fit(split, 2, 2);
+    const fresh = model();
+    fresh.setWeights(split.getWeights()); // copies: the same weights after epoch 2, without Adam's state
+    const rest = await fit(split, 1, 1, first.optimizerState);
+    expectClose([...first.loss, ...rest.loss], straight.loss, 'resumed');
+    const [a, b] = [whole, split].map((m) => m.getWeights().map((w) => Array.from(w.dataSync())).flat());
+    a!.forEach((v, i) => expect(Math.abs(v - b![i]!), `weight ${i}`).to.be.at.most(1e-5));
+    // without the optimizer state the third epoch is a different run (Adam restarts its moments)
+    const restarted = await fit(fresh, 1, 1);
+    expect(Math.abs(restarted.loss[0]! - straight.loss[2]!) / straight.loss[2]!).to.be.above(1e-4);
+    [whole, split, fresh].forEach((m) => m.dispose());
   });
 
   it("'combined' (L1 + perceptual in the packaged MobileNetV2, resolved by name in each worker): 2 workers match 1 and the reference", async () => {
