@@ -5,12 +5,11 @@
  * cannot cross to a worker are refused with what to do.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@losskit/wasm-training'; // the reference loop trains on wasm in this thread, as the replicas do
+import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import { getLossRegistry, registerLossFunction, type LossSpec } from '@losskit/core';
 import '@losskit/loss-mse';
-import '@losskit/loss-combined';
 import { chooseWorkers, fitParallel, NonCrossableLossError, ReplicaFailedError, type NamedValues } from '@losskit/parallel';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/test-losses.mjs', import.meta.url));
@@ -99,6 +98,11 @@ function expectClose(actual: number[], expected: number[], label: string): void 
 describe('@losskit/parallel: fitParallel', function () {
   this.timeout(180000);
   before(async () => {
+    // The reference loop trains on wasm in this thread with the kernels the replicas use. Imported
+    // dynamically, as ESM, like fitParallel imports plugins: a static import in this file (run
+    // as CommonJS by tsx) would be a second instance of the package, owning the kernel
+    // registrations other test files count on.
+    await import('@losskit/wasm-training' as string);
     await tf.ready();
     x = tf.randomUniform([90, 6], 0, 1, 'float32', 3);
     y = tf.randomUniform([90, 3], 0, 1, 'float32', 4);
@@ -173,6 +177,7 @@ describe('@losskit/parallel: fitParallel', function () {
       x: images, y: images, batch: 8, epochs: 2, learningRate: 0.5,
       spec: { name: 'combined', options: { alpha: 0.5, layers: [{ name: 'block_1_expand_relu', weight: 1 }] } },
     };
+    await import('@losskit/loss-combined' as string); // as fitParallel does for its plugins (see before)
     const reference = await referenceLosses(setup);
     const one = await parallelRun(setup, 1, ['@losskit/loss-combined']);
     const two = await parallelRun(setup, 2, ['@losskit/loss-combined']);
