@@ -3,10 +3,15 @@
 // runs in its own child process (`node wasm-training.bench.mjs --child <config>`); the parent
 // collects their figures and prints one JSON line per case.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { WASM_TRAINING as PKG, convAutoencoder, load, median, mlp, mlpBatch, randomData, rate, round } from './common.mjs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { autoencoderBatch, buildAutoencoder, buildMlp, mlpBatch, randomData } from './models.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
+// bench/ has no dependencies of its own: resolve tfjs the way @losskit/wasm-training does.
+const PKG = new URL('../packages/wasm-training/', import.meta.url);
+const requireFromPkg = createRequire(new URL('package.json', PKG));
+const load = (name) => import(pathToFileURL(requireFromPkg.resolve(name)).href);
 const MLP_BATCH = 128;
 const AE_BATCH = 64;
 // Forward + backward FLOPs per MLP sample: forward 2*sum(in*out); weight gradients the same;
@@ -14,6 +19,18 @@ const AE_BATCH = 64;
 const MLP_LAYERS = [[784, 512], [512, 512], [512, 10]];
 const MLP_FLOPS_PER_SAMPLE = MLP_LAYERS.reduce((s, [i, o]) => s + 4 * i * o, 0)
   + MLP_LAYERS.slice(1).reduce((s, [i, o]) => s + 2 * i * o, 0);
+
+/** Steps per second of `step` (async), after `warmup` steps, for at least `minSeconds` and `minSteps`. */
+async function rate(step, { warmup = 2, minSteps = 3, minSeconds = 3 } = {}) {
+  for (let i = 0; i < warmup; i++) await step();
+  let steps = 0;
+  const t0 = performance.now();
+  while (steps < minSteps || performance.now() - t0 < minSeconds * 1000) {
+    await step();
+    steps++;
+  }
+  return steps / ((performance.now() - t0) / 1000);
+}
 
 async function child(config) {
   const [backend, variant, model] = config.split(':'); // e.g. wasm:losskit:mlp
@@ -26,8 +43,7 @@ async function child(config) {
   await tf.ready();
   const result = {};
   if (model === 'mlp') {
-    const net = mlp(tf);
-    net.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' });
+    const net = buildMlp(tf);
     const { x, y } = mlpBatch(tf, MLP_BATCH);
     const a = tf.tensor2d(randomData(1024 * 1024, 3), [1024, 1024]);
     const b = tf.tensor2d(randomData(1024 * 1024, 4), [1024, 1024]);
@@ -57,9 +73,8 @@ async function child(config) {
     result.matmul_gflops = median(matmulGflops);
     result.fraction = median(mlpGflops.map((g, r) => g / matmulGflops[r]));
   } else if (model === 'ae') {
-    const net = convAutoencoder(tf);
-    net.compile({ optimizer: tf.train.adam(0.001), loss: 'meanSquaredError' });
-    const x = tf.tensor4d(randomData(AE_BATCH * 784, 5), [AE_BATCH, 28, 28, 1]);
+    const net = buildAutoencoder(tf);
+    const x = autoencoderBatch(tf, AE_BATCH);
     const opts = backend === 'cpu' ? { warmup: 1, minSteps: 2, minSeconds: 4 } : { minSeconds: 5 };
     result.sps = (await rate(() => net.trainOnBatch(x, x), opts)) * AE_BATCH;
   }
@@ -78,6 +93,8 @@ function measure(config) {
   return JSON.parse(line);
 }
 
+const median = (values) => [...values].sort((p, q) => p - q)[Math.floor(values.length / 2)];
+const round = (v, d = 1) => (typeof v === 'number' ? Number(v.toFixed(d)) : v);
 
 async function main() {
   const cpuMlp = measure('cpu::mlp');
