@@ -14,8 +14,11 @@ export {
   isWasmTrainingKernel,
   WASM_TRAINING_KERNELS,
   type RegisterOptions,
+  type MatMulPath,
   type WasmTrainingKernelName,
 } from './register.js';
+export { matMulCounts } from './kernels/batch-matmul.js';
+export { gemmBuild, type GemmBuild } from './kernels/gemm/module.js';
 export { wasmTrainingSupport, canTrainOnWasm, type WasmTrainingSupport } from './support.js';
 
 registerWasmTrainingKernels();

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { rememberStockKernel } from './compose.js';
-import { batchMatMulKernel, fusedMatMulKernel } from './kernels/batch-matmul.js';
+import { batchMatMulKernel, fusedMatMulKernel, setMatMulPath, type MatMulPath } from './kernels/batch-matmul.js';
+
+export type { MatMulPath };
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise-backprop.js';
 import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
@@ -38,6 +40,13 @@ export interface RegisterOptions {
    * to measure stock wasm; normal users pass nothing.
    */
   skip?: readonly WasmTrainingKernelName[];
+  /**
+   * How BatchMatMul and _FusedMatMul compute: 'strided' (the default: this package's GEMM, every
+   * transpose read in place, nothing re-packed per weight tensor) or 'transpose' (the earlier
+   * path: an explicit wasm Transpose, then the stock XNNPACK product). For benchmarks; applies
+   * process-wide from this call on.
+   */
+  matmul?: MatMulPath;
 }
 
 /** True when `name` for 'wasm' is currently the kernel registered by this package. */
@@ -55,6 +64,7 @@ export function isWasmTrainingKernel(name: string): boolean {
  */
 export function registerWasmTrainingKernels(options: RegisterOptions = {}): string[] {
   const skip = new Set<string>(options.skip ?? []);
+  if (options.matmul !== undefined) setMatMulPath(options.matmul);
   const registered: string[] = [];
   for (const name of WASM_TRAINING_KERNELS) {
     if (skip.has(name) || isWasmTrainingKernel(name)) continue;

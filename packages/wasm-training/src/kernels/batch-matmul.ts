@@ -1,12 +1,38 @@
 /**
- * BatchMatMul and _FusedMatMul with transposeA / transposeB for the wasm backend.
+ * BatchMatMul and _FusedMatMul for the wasm backend.
  *
  * The stock wasm kernels run transposed products about ten times slower than plain ones
- * (94.6 ms vs 7.2 ms for the [128,784]^T x [128,512] product of an MLP's backward pass).
- * Transposing the operand explicitly with the wasm Transpose kernel and then calling the
- * untransposed product is far faster, and gives the same numbers.
+ * (94.6 ms vs 7.2 ms for the [128,784]^T x [128,512] product of an MLP's backward pass), and
+ * their fast path (XNNPACK) re-packs the weights whenever the weight tensor is new, which after
+ * every optimizer update it is. Both kernels therefore run the strided GEMM of ./gemm (every
+ * transpose read in place, bias and relu/relu6 fused). Where it cannot run (inputs it does not
+ * take, or a backend without the heap internals it needs) they fall back to the composed path:
+ * transpose the operand with the wasm Transpose kernel, then the stock untransposed product.
  */
 import { release, run, transpose, type Attrs, type KernelArgs, type TensorInfo, type WasmBackendLike } from '../compose.js';
+import { isRowBias, stridedMatMul, type GemmClamp } from './gemm/strided-matmul.js';
+
+/** 'strided': the GEMM of ./gemm; 'transpose': Transpose + stock product (see RegisterOptions). */
+export type MatMulPath = 'strided' | 'transpose';
+let matMulPath: MatMulPath = 'strided';
+
+/** How many products each path has computed in this process (see matMulCounts). */
+const counts = { strided: 0, transpose: 0 };
+
+/**
+ * Products computed so far by the strided GEMM and by the transpose-then-stock path, so a user
+ * (or a test) can see that a model's matrix products take the fast path.
+ */
+export function matMulCounts(): { strided: number; transpose: number } {
+  return { ...counts };
+}
+
+export function setMatMulPath(path: MatMulPath): void {
+  if (path !== 'strided' && path !== 'transpose') {
+    throw new Error(`@losskit/wasm-training: matmul must be 'strided' or 'transpose', got ${JSON.stringify(path)}`);
+  }
+  matMulPath = path;
+}
 
 function swapLastTwo(rank: number): number[] {
   const perm = Array.from({ length: rank }, (_, i) => i);
@@ -26,6 +52,12 @@ export function batchMatMulKernel({ inputs, backend, attrs }: KernelArgs): Tenso
   const b = inputs['b']!;
   const transposeA = Boolean(attrs['transposeA']);
   const transposeB = Boolean(attrs['transposeB']);
+  const fast = matMulPath === 'strided' ? stridedMatMul(backend, { a, b, transposeA, transposeB }) : null;
+  if (fast !== null) {
+    counts.strided++;
+    return fast;
+  }
+  counts.transpose++;
   if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return run('BatchMatMul', backend, inputs, attrs);
   }
@@ -54,13 +86,62 @@ function activationKernel(activation: string, attrs: Attrs, prelu: TensorInfo | 
   }
 }
 
+/** Applies the fused activation that the GEMM does not (anything but linear, relu, relu6). */
+function applyActivation(backend: WasmBackendLike, out: TensorInfo, attrs: Attrs, prelu: TensorInfo | undefined): TensorInfo {
+  const act = activationKernel(String(attrs['activation'] ?? 'linear'), attrs, prelu);
+  if (act === null) return out;
+  try {
+    return run(act.name, backend, { x: out, ...act.inputs }, act.attrs);
+  } finally {
+    release(backend, out);
+  }
+}
+
+const GEMM_CLAMPS: readonly string[] = ['linear', 'relu', 'relu6'] satisfies GemmClamp[];
+
 /**
- * _FusedMatMul. Besides the transposes, this fixes a stock bug: with a batch of more than one
+ * _FusedMatMul on the strided GEMM: a rank-1 bias and relu/relu6 are fused into it; another
+ * bias shape is added, and other activations applied, by the wasm kernels after it.
+ */
+function gemmFusedMatMul({ inputs, backend, attrs }: KernelArgs): TensorInfo | null {
+  if (matMulPath !== 'strided') return null;
+  const a = inputs['a']!;
+  const b = inputs['b']!;
+  const bias = inputs['bias'];
+  const activation = String(attrs['activation'] ?? 'linear');
+  const transposeA = Boolean(attrs['transposeA']);
+  const transposeB = Boolean(attrs['transposeB']);
+  const n = transposeB ? b.shape[b.shape.length - 2]! : b.shape[b.shape.length - 1]!;
+  const fuseBias = bias !== undefined && isRowBias(bias, n);
+  const fuseClamp = GEMM_CLAMPS.includes(activation) && (bias === undefined || fuseBias);
+  let out = stridedMatMul(backend, {
+    a, b, transposeA, transposeB,
+    ...(fuseBias ? { bias } : {}),
+    clamp: fuseClamp ? (activation as GemmClamp) : 'linear',
+  });
+  if (out === null) return null;
+  if (bias !== undefined && !fuseBias) {
+    const withBias = run('Add', backend, { a: out, b: bias });
+    release(backend, out);
+    out = withBias;
+  }
+  return fuseClamp ? out : applyActivation(backend, out, attrs, inputs['preluActivationWeights']);
+}
+
+/**
+ * _FusedMatMul. Runs gemmFusedMatMul where it can; otherwise, besides the transposes, this fixes a stock bug: with a batch of more than one
  * matrix, the stock kernel adds the bias to the first matrix only. When b is shared across the
  * batch the rows of a are folded into one matrix (one larger, faster product); otherwise the
  * product, the bias and the activation run as separate wasm kernels.
  */
-export function fusedMatMulKernel({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+export function fusedMatMulKernel(args: KernelArgs): TensorInfo {
+  const fast = gemmFusedMatMul(args);
+  if (fast !== null) {
+    counts.strided++;
+    return fast;
+  }
+  counts.transpose++;
+  const { inputs, backend, attrs } = args;
   const a = inputs['a']!;
   const b = inputs['b']!;
   const bias = inputs['bias'];
@@ -97,13 +178,7 @@ export function fusedMatMulKernel({ inputs, backend, attrs }: KernelArgs): Tenso
       release(backend, out);
       out = withBias;
     }
-    const act = activationKernel(String(attrs['activation'] ?? 'linear'), attrs, prelu);
-    if (act !== null) {
-      const activated = run(act.name, backend, { x: out, ...act.inputs }, act.attrs);
-      release(backend, out);
-      out = activated;
-    }
-    return out;
+    return applyActivation(backend, out, attrs, prelu);
   } finally {
     release(backend, ...owned);
   }
