@@ -8,6 +8,7 @@ export type { LossPlugin, LossMetadata, LossPluginClass, OptionsOf, DefaultProvi
 export { LOSS_OPTIONS, LOSS_NAME } from './tokens.js';
 export { RegisterLoss } from './register-loss.js';
 export { registerLossFunction } from './register-function.js';
+export { registerLossClass, type LossClassMetadata } from './register-class.js';
 export { LossRegistry, conventionalPackageName } from './registry.js';
 export type { RegisteredLoss, LossDescription, ResolveOptions, ResolveAsyncOptions, PluginLoader } from './registry.js';
 export { getLossRegistry } from './global-registry.js';
