@@ -61,6 +61,9 @@ describe('docs: every code block as printed', function () {
       const args = isMochaSuite(f.snippet) ? [mochaBin, '--timeout', '60000', f.emitted] : [f.emitted];
       return { f, result: await runProgram(process.execPath, args, cwd, RUN_TIMEOUT_MS) };
     });
+    // Visible in CI: the blocks that cost the most (each should stay at a few seconds).
+    const slowest = [...results].sort((a, b) => b.result.ms - a.result.ms).slice(0, 3);
+    console.log(`      slowest blocks: ${slowest.map(({ f, result }) => `${f.snippet.file}:${f.snippet.line} ${result.ms} ms`).join(', ')}`);
     const failures = results
       .filter(({ result }) => !result.ok)
       .map(({ f, result }) => `${f.snippet.file}:${f.snippet.line} (${result.ms} ms):\n${indent(result.output)}`);
