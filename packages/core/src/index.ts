@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { getLossRegistry } from './global-registry.js';
 import { installDefaultPluginLoader } from './discovery.js';
 
-export { CORE_API_VERSION } from './version.js';
+export { CORE_API_VERSION, CORE_PACKAGE_VERSION } from './version.js';
 export * from './errors.js';
 export type { LossPlugin, LossMetadata, LossPluginClass, OptionsOf, DefaultProvider } from './plugin.js';
 export { LOSS_OPTIONS, LOSS_NAME } from './tokens.js';
