@@ -71,9 +71,8 @@ export function extractSnippets(file: string, text: string): Snippet[] {
     }
     const isCode = lang in CODE_LANGUAGES;
     if (!isCode && !OTHER_LANGUAGES.has(lang)) throw new Error(`${file}:${i + 1}: unknown code block language '${lang}'`);
-    if (pending && pending.mode === 'tsconfig' ? lang !== 'json' : pending && !isCode) {
-      throw new Error(`${file}:${pending.line}: marker '${pending.mode}' does not apply to a '${lang}' block`);
-    }
+    const misplaced = pending && (pending.mode === 'tsconfig' ? lang !== 'json' : !isCode);
+    if (pending && misplaced) throw new Error(`${file}:${pending.line}: marker '${pending.mode}' does not apply to a '${lang}' block`);
     if (isCode || pending?.mode === 'tsconfig') {
       const indent = /^ */.exec(lines[i]!)![0].length;
       const code = lines.slice(i + 1, end).map((l) => l.slice(Math.min(indent, /^ */.exec(l)![0].length))).join('\n');
