@@ -30,7 +30,7 @@ describe('core: registerLossClass (plugins without decorators)', () => {
     await tf.setBackend('cpu');
   });
 
-  it('passes the validated options, defaults filled in, to the constructor by default', () => {
+  it('passes the validated options, defaults filled in, to the constructor by default', async () => {
     const name = uniqueName('scaled-l1');
     const Plugin = registerLossClass(
       class ScaledL1 {
@@ -48,16 +48,16 @@ describe('core: registerLossClass (plugins without decorators)', () => {
     const yTrue = tf.tensor2d([[1, 2], [3, 4]]);
     const yPred = tf.tensor2d([[0, 0], [0, 0]]);
     // |1| + |2| = 3 and |3| + |4| = 7, times the scale
-    expect(Array.from(registry.resolve(name).perSample(yTrue, yPred).dataSync())).to.deep.equal([6, 14]);
-    const scaled = registry.resolve({ name, options: { scale: 0.5 } });
+    expect(Array.from((await registry.resolveAsync(name)).perSample(yTrue, yPred).dataSync())).to.deep.equal([6, 14]);
+    const scaled = await registry.resolveAsync({ name, options: { scale: 0.5 } });
     expect(Array.from(scaled.perSample(yTrue, yPred).dataSync())).to.deep.equal([1.5, 3.5]);
     expect(scaled.spec).to.deep.include({ name, options: { scale: 0.5 } });
-    expect(() => registry.resolve({ name, options: { scale: -1 } })).to.throw(InvalidOptionsError, /scale/);
-    expect(() => registry.resolve({ name, options: { scael: 1 } })).to.throw(InvalidOptionsError);
+    await expectRejection(registry.resolveAsync({ name, options: { scale: -1 } }), InvalidOptionsError, /scale/);
+    await expectRejection(registry.resolveAsync({ name, options: { scael: 1 } }), InvalidOptionsError, /scael/);
     registry.unregister(name);
   });
 
-  it('injects the listed tokens in parameter order, with the plugin default used only when the application registers none', () => {
+  it('injects the listed tokens in parameter order, with the plugin default used only when the application registers none', async () => {
     const name = uniqueName('offset-l1');
     registerLossClass(
       class OffsetL1 {
@@ -79,14 +79,14 @@ describe('core: registerLossClass (plugins without decorators)', () => {
     );
     const yTrue = tf.tensor2d([[1, 2]]);
     const yPred = tf.tensor2d([[0, 0]]);
-    expect(Array.from(registry.resolve(name).perSample(yTrue, yPred).dataSync())).to.deep.equal([103]);
+    expect(Array.from((await registry.resolveAsync(name)).perSample(yTrue, yPred).dataSync())).to.deep.equal([103]);
     const mine = container.createChildContainer();
     mine.register(OFFSET, { useValue: { value: 10 } });
-    expect(Array.from(registry.resolve(name, { container: mine }).perSample(yTrue, yPred).dataSync())).to.deep.equal([13]);
+    expect(Array.from((await registry.resolveAsync(name, { container: mine })).perSample(yTrue, yPred).dataSync())).to.deep.equal([13]);
     registry.unregister(name);
   });
 
-  it('refuses a constructor with more parameters than tokens, naming the class and the fix', () => {
+  it('refuses a constructor with more parameters than tokens, naming the class and the fix', async () => {
     const name = uniqueName('too-many');
     class NeedsTwo {
       constructor(
@@ -104,7 +104,7 @@ describe('core: registerLossClass (plugins without decorators)', () => {
     expect(registry.has(name)).to.equal(false);
   });
 
-  it('refuses what is not a plugin class, and a plugin built for another core API', () => {
+  it('refuses what is not a plugin class, and a plugin built for another core API', async () => {
     const name = uniqueName('not-a-class');
     const notAClass = (() => tf.scalar(0)) as unknown as Parameters<typeof registerLossClass>[0];
     expect(() => registerLossClass(notAClass, { name, description: 'x', coreApi: '^1.0.0' })).to.throw(TypeError, /compute\(yTrue, yPred\)/);
@@ -117,7 +117,7 @@ describe('core: registerLossClass (plugins without decorators)', () => {
     expect(registry.has(name)).to.equal(false);
   });
 
-  it('keeps tensors flat across resolve, compute and dispose', () => {
+  it('keeps tensors flat across resolve, compute and dispose', async () => {
     const name = uniqueName('flat');
     registerLossClass(
       class Flat {
@@ -130,14 +130,14 @@ describe('core: registerLossClass (plugins without decorators)', () => {
     const yTrue = tf.tensor2d([[1, 2]]);
     const yPred = tf.tensor2d([[0, 0]]);
     const before = tf.memory().numTensors;
-    const loss = registry.resolve(name);
-    tf.dispose(loss.compute(yTrue, yPred));
+    const loss = await registry.resolveAsync(name);
+    tf.dispose(loss.perSample(yTrue, yPred));
     loss.dispose();
     expect(tf.memory().numTensors).to.equal(before);
     registry.unregister(name);
   });
 
-  it('passes LOSS_OPTIONS as the options object when the class declares no schema', () => {
+  it('passes LOSS_OPTIONS as the options object when the class declares no schema', async () => {
     const name = uniqueName('no-schema');
     let received: unknown;
     registerLossClass(
@@ -151,8 +151,18 @@ describe('core: registerLossClass (plugins without decorators)', () => {
       },
       { name, description: 'x', coreApi: '^1.0.0', inject: [LOSS_OPTIONS] },
     );
-    registry.resolve(name);
+    await registry.resolveAsync(name);
     expect(received).to.deep.equal({});
     registry.unregister(name);
   });
 });
+
+/** The promise rejects with an error of that class whose message matches. */
+async function expectRejection(promise: Promise<unknown>, type: new (...args: never[]) => Error, message: RegExp): Promise<void> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).to.be.instanceOf(type);
+  expect((outcome as Error).message).to.match(message);
+}
