@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,17 +11,22 @@ import { promisify } from 'node:util';
 export const run = promisify(execFile);
 export const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Every publishable package, so the tests also prove each one packs. */
-export const PACKED = {
-  '@losskit/core': 'packages/core',
-  '@losskit/trainer': 'packages/trainer',
-  '@losskit/wasm-training': 'packages/wasm-training',
-  '@losskit/loss-mse': 'packages/loss-mse',
-  '@losskit/loss-combined': 'packages/loss-combined',
-  '@losskit/testkit': 'packages/testkit',
-  'losskit-loss-huber': 'examples/losskit-loss-huber',
-} as const;
-export type PackedName = keyof typeof PACKED;
+/**
+ * Every publishable package of the workspace (packages/* and examples/* that are not private),
+ * name -> directory, so the tests prove each one packs, and a new package is packed without
+ * being listed here.
+ */
+export const PACKED: Readonly<Record<string, string>> = Object.fromEntries(
+  ['packages', 'examples'].flatMap((parent) =>
+    readdirSync(path.join(workspace, parent))
+      .map((entry) => path.join(parent, entry))
+      .filter((dir) => existsSync(path.join(workspace, dir, 'package.json')))
+      .map((dir) => [JSON.parse(readFileSync(path.join(workspace, dir, 'package.json'), 'utf8')) as { name: string; private?: boolean }, dir] as const)
+      .filter(([manifest]) => !manifest.private)
+      .map(([manifest, dir]) => [manifest.name, dir]),
+  ),
+);
+export type PackedName = string;
 export type Tarballs = Record<PackedName, string>;
 
 let packing: Promise<{ root: string; tarballs: Tarballs }> | undefined;
