@@ -59,7 +59,12 @@ describe('docs: every code block as printed', function () {
     const results = await inParallel(runnable, 2, async (f) => {
       const cwd = path.join(root, 'run', path.basename(f.emitted).replace(/\.[a-z]+$/, ''));
       const args = isMochaSuite(f.snippet) ? [mochaBin, '--timeout', '60000', f.emitted] : [f.emitted];
-      return { f, result: await runProgram(process.execPath, args, cwd, RUN_TIMEOUT_MS) };
+      const result = await runProgram(process.execPath, args, cwd, RUN_TIMEOUT_MS);
+      // mocha exits 0 when a file defines no test at all: a suite block must have run some.
+      if (isMochaSuite(f.snippet) && result.ok && !/[1-9]\d* passing/.test(result.output)) {
+        return { f, result: { ...result, ok: false, output: `mocha ran no test:\n${result.output}` } };
+      }
+      return { f, result };
     });
     // Visible in CI: the blocks that cost the most (each should stay at a few seconds).
     const slowest = [...results].sort((a, b) => b.result.ms - a.result.ms).slice(0, 3);
