@@ -13,13 +13,35 @@ export class UnknownLossError extends LossKitError {
     readonly registered: readonly string[],
     readonly suggestion: string | undefined,
     readonly packageToInstall: string,
+    /** True when `packageToInstall` is known to provide the name (a first-party loss not loaded). */
+    readonly firstParty = false,
   ) {
     const didYouMean = suggestion ? ` Did you mean '${suggestion}'?` : '';
     const known = registered.length ? registered.join(', ') : '(none)';
     super(
-      `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ` +
-        `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageToInstall}\`) ` +
-        `and import it once (\`import '${packageToInstall}'\`) before resolving the loss.`,
+      firstParty
+        ? `Loss '${lossName}' is provided by ${packageToInstall}, which is not loaded. Install it ` +
+            `(\`pnpm add ${packageToInstall}\`) and import it once (\`import '${packageToInstall}'\`), or resolve ` +
+            `with resolveAsync, which imports it by itself.`
+        : `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ` +
+            `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageToInstall}\`) ` +
+            `and import it once (\`import '${packageToInstall}'\`) before resolving the loss.`,
+    );
+  }
+}
+
+/** A plugin registering a first-party loss name (e.g. Keras's 'huber') without `override: true`. */
+export class ReservedLossNameError extends LossKitError {
+  constructor(
+    readonly lossName: string,
+    readonly ownerPackage: string,
+    readonly newOwner: string,
+  ) {
+    super(
+      `Loss name '${lossName}' belongs to ${ownerPackage} (one identifier means one loss, whatever is ` +
+        `imported first); ${newOwner} tried to register it. Use a name of your own (third-party plugins ` +
+        `should use their own prefix), or declare \`override: true\` to replace it on purpose: ` +
+        `\`registry.describe('${lossName}').overrides\` then says what it replaced.`,
     );
   }
 }

@@ -12,13 +12,18 @@ export { registerLossClass, type LossClassMetadata } from './register-class.js';
 export { LossRegistry, conventionalPackageName } from './registry.js';
 export type { RegisteredLoss, LossDescription, ResolveOptions, ResolveAsyncOptions, PluginLoader } from './registry.js';
 export { getLossRegistry } from './global-registry.js';
-export { loadPlugins, createPluginLoader, resolvePluginPackage, PluginLoadError } from './discovery.js';
+export { loadPlugins, createPluginLoader, resolvePluginPackage, installedConventionalLossNames, PluginLoadError } from './discovery.js';
 export type { DiscoveryOptions, LoadedPlugin } from './discovery.js';
 export { candidatePackages, isValidLossName, isValidPackageName, LOSS_NAME_PATTERN } from './plugin-names.js';
 export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction } from './reduction.js';
 export type { ResolvedLoss } from './resolved-loss.js';
 export { SumResolvedLoss } from './resolved-loss.js';
 export { isSumSpec, lossNamesIn } from './spec.js';
+// The Keras 3 catalog: names, owners, and the Keras helpers plugins may share.
+export { KERAS_CATALOG, type CatalogEntry } from './catalog/entries.js';
+export { firstPartyOwner, catalogAliases, type NameOwner } from './catalog/names.js';
+export { fromKerasConfig, type KerasLossConfig } from './catalog/keras-config.js';
+export { KERAS_EPSILON, sameRank, assertSameShapeAfterRankFix } from './catalog/keras-ops.js';
 export type { LossSpec, SingleLossSpec, SumLossSpec, SavedLossSpec, SavedSingleLossSpec, SavedSumLossSpec } from './spec.js';
 // Plugins build their option schemas with core's zod, so one copy validates them.
 export { z } from 'zod';
