@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { documentedInstallLines, runInstallLine } from './install-lines.js';
+import { listTarball, packedTarballs, readFromTarball, run, userEnvironment, workspace, type PackedName } from './packed.js';
 
 // Behaves like a user of the published packages: `pnpm pack` each package (run `pnpm build`
 // first: `pnpm test` does), make a fresh project outside the workspace, install only core,
@@ -14,21 +12,6 @@ import { expect } from 'chai';
 // (the installed example plugin overrides that name only once something imports it).
 // Everything is made anew each run: tarballs, project, node_modules. Only npm's content-
 // addressed download cache is shared, which cannot stand in for a missing step.
-
-const run = promisify(execFile);
-const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Every publishable package, so the test also proves each one packs. */
-const PACKED = {
-  '@losskit/core': 'packages/core',
-  '@losskit/trainer': 'packages/trainer',
-  '@losskit/wasm-training': 'packages/wasm-training',
-  '@losskit/loss-mse': 'packages/loss-mse',
-  '@losskit/loss-combined': 'packages/loss-combined',
-  '@losskit/testkit': 'packages/testkit',
-  'losskit-loss-huber': 'examples/losskit-loss-huber',
-} as const;
-type PackedName = keyof typeof PACKED;
 
 /** What the user installs; wasm-training comes along as the trainer's dependency (not published to a registry). */
 const INSTALLED: PackedName[] = ['@losskit/core', '@losskit/trainer', '@losskit/loss-mse', 'losskit-loss-huber', '@losskit/wasm-training'];
@@ -69,23 +52,18 @@ describe('consumer install from packed tarballs (like a user)', function () {
   // packing, a registry install and two short trainings; minutes on a cold npm cache
   this.timeout(15 * 60 * 1000);
 
-  let root: string;
   let tarballs: Record<PackedName, string>;
   let versions: Record<PackedName, string>;
   let project: string;
 
   before(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'losskit-consumer-'));
-    project = path.join(root, 'app');
-    tarballs = await packAll(path.join(root, 'tarballs'));
+    const packed = await packedTarballs();
+    project = path.join(packed.root, 'app');
+    tarballs = packed.tarballs;
     versions = {} as Record<PackedName, string>;
     for (const [name, tarball] of Object.entries(tarballs) as [PackedName, string][]) {
       versions[name] = JSON.parse(await readFromTarball(tarball, 'package/package.json')).version;
     }
-  });
-
-  after(() => {
-    if (root && !process.env.LOSSKIT_KEEP_CONSUMER) rmSync(root, { recursive: true, force: true });
   });
 
   it('packs every package with workspace: and catalog: ranges rewritten to versions', async () => {
@@ -96,6 +74,8 @@ describe('consumer install from packed tarballs (like a user)', function () {
       expect(manifest.name).to.equal(name);
       const files = await listTarball(tarball);
       expect(files, `${name} ships its build`).to.include(`package/${manifest.main.replace(/^\.\//, '')}`);
+      // require(esm) and the syntax the builds use need Node 20.19; every package says so.
+      expect(manifest.engines, `${name} engines`).to.deep.equal({ node: '>=20.19' });
     }
     const huber = JSON.parse(await readFromTarball(tarballs['losskit-loss-huber'], 'package/package.json'));
     const core = JSON.parse(await readFromTarball(tarballs['@losskit/core'], 'package/package.json'));
@@ -104,21 +84,17 @@ describe('consumer install from packed tarballs (like a user)', function () {
     expect(huber.dependencies ?? {}).to.deep.equal({});
   });
 
-  it('installs into a fresh project outside the workspace, without loss-combined or its dependencies', async () => {
-    mkdirSync(project, { recursive: true });
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'losskit-consumer', version: '1.0.0', private: true, type: 'module' }));
+  it('installs with the npm lines the READMEs print, into a fresh project outside the workspace, without loss-combined or its dependencies', async () => {
     expect(path.relative(workspace, project).startsWith('..'), 'the project is outside the workspace').to.equal(true);
-    // The peers the plugin README tells users to install, at the ranges core declares.
-    const core = JSON.parse(await readFromTarball(tarballs['@losskit/core'], 'package/package.json'));
-    const peers = PEERS.map((peer) => `${peer}@${core.peerDependencies[peer]}`);
-    // tfjs-node, an optional dependency of the trainer, runs an install script that downloads
-    // libtensorflow; offline it fails and npm drops it ("reify failed optional dependency") and
-    // the install still succeeds, so no --omit=optional is needed. Where it builds, it is used.
-    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel', 'error', ...INSTALLED.map((name) => tarballs[name]), ...peers], {
-      cwd: project,
-      env: userEnvironment(),
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    // The root README's line (trainer, core, loss-mse, peers), then the example plugin's, as a
+    // user adds a plugin later. tfjs-node, an optional dependency of the trainer, runs an install
+    // script that downloads libtensorflow; offline it fails, npm drops it and the install still
+    // succeeds. Where it builds, it is used.
+    const lines = documentedInstallLines(workspace).filter((line) => line.manager === 'npm');
+    expect(lines.map((line) => line.where[0]!.split(':')[0])).to.have.members(['README.md', 'examples/losskit-loss-huber/README.md']);
+    for (const line of lines.sort((a, b) => Number(b.words.includes('@losskit/trainer')) - Number(a.words.includes('@losskit/trainer')))) {
+      await runInstallLine(line, project, tarballs);
+    }
     const modules = path.join(project, 'node_modules');
     for (const name of INSTALLED) expect(existsSync(path.join(modules, name, 'package.json')), name).to.equal(true);
     expect(existsSync(path.join(modules, '@losskit', 'loss-combined')), 'loss-combined installed').to.equal(false);
@@ -154,46 +130,6 @@ describe('consumer install from packed tarballs (like a user)', function () {
   }
 });
 
-async function packAll(destination: string): Promise<Record<PackedName, string>> {
-  mkdirSync(destination, { recursive: true });
-  const result = {} as Record<PackedName, string>;
-  for (const [name, dir] of Object.entries(PACKED) as [PackedName, string][]) {
-    const before = new Set(readdirSync(destination));
-    await pnpmPack(path.join(workspace, dir), destination);
-    const created = readdirSync(destination).filter((file) => !before.has(file) && file.endsWith('.tgz'));
-    expect(created, `pnpm pack of ${name}`).to.have.length(1);
-    result[name] = path.join(destination, created[0]!);
-  }
-  return result;
-}
-
-/**
- * pnpm 12 sometimes fails before packing while resolving the packageManager pin's binaries
- * (ERR_PNPM_BAD_CONFIG_DEP, a registry 404 for a platform build; about one run in six here).
- * That is pnpm's start-up, not packing, so only that error is retried.
- */
-async function pnpmPack(dir: string, destination: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await run('pnpm', ['pack', '--pack-destination', destination], { cwd: dir, env: userEnvironment() });
-      return;
-    } catch (error) {
-      const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
-      if (attempt >= 5 || !output.includes('ERR_PNPM_BAD_CONFIG_DEP')) throw error;
-    }
-  }
-}
-
-async function readFromTarball(tarball: string, file: string): Promise<string> {
-  const { stdout } = await run('tar', ['-xzOf', tarball, file], { maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
-}
-
-async function listTarball(tarball: string): Promise<string[]> {
-  const { stdout } = await run('tar', ['-tzf', tarball], { maxBuffer: 16 * 1024 * 1024 });
-  return stdout.split('\n').filter(Boolean);
-}
-
 /** Directories named like the package anywhere under node_modules (nested copies included). */
 function findPackageCopies(modules: string, name: string): string[] {
   const found: string[] = [];
@@ -209,11 +145,4 @@ function findPackageCopies(modules: string, name: string): string[] {
   };
   visit(modules, 0);
   return found;
-}
-
-/** The environment without what `pnpm test` adds for its scripts, so npm behaves as for a user. */
-function userEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_)/i.test(key) && key !== 'NODE_OPTIONS' && key !== 'INIT_CWD'),
-  );
 }

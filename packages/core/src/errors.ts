@@ -117,3 +117,20 @@ export function describeValue(value: unknown): string {
 
 /** A loss spec that is not a name, `{ name, options?, reduction?, weight? }` or `{ sum: [...] }`. */
 export class LossSpecError extends LossKitError {}
+
+/**
+ * The error for a plugin whose `coreApi` range does not include the running plugin API. It
+ * names the plugin API and the package version apart, since they differ (API 1.0.0 is
+ * implemented by @losskit/core 0.1.0).
+ */
+export function pluginApiMismatchError(
+  plugin: { name: string; coreApi: string; owner: string },
+  running: { apiVersion: string; packageVersion: string },
+): VersionMismatchError {
+  return new VersionMismatchError(
+    `Loss plugin '${plugin.name}' (${plugin.owner}) was built for the losskit plugin API ${plugin.coreApi} ` +
+      `(its coreApi), but the installed @losskit/core ${running.packageVersion} implements plugin API ${running.apiVersion}. ` +
+      `The plugin API version is not the @losskit/core package version. Install a version of the plugin whose ` +
+      `coreApi range includes ${running.apiVersion}, or a @losskit/core whose plugin API (CORE_API_VERSION) satisfies ${plugin.coreApi}.`,
+  );
+}

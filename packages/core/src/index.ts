@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { getLossRegistry } from './global-registry.js';
 import { installDefaultPluginLoader } from './discovery.js';
 
-export { CORE_API_VERSION } from './version.js';
+export { CORE_API_VERSION, CORE_PACKAGE_VERSION } from './version.js';
 export {
   LossKitError,
   UnknownLossError,
@@ -18,6 +18,7 @@ export type { LossPlugin, LossMetadata, LossPluginClass, OptionsOf, DefaultProvi
 export { LOSS_OPTIONS, LOSS_NAME } from './tokens.js';
 export { RegisterLoss } from './register-loss.js';
 export { registerLossFunction } from './register-function.js';
+export { registerLossClass, type LossClassMetadata } from './register-class.js';
 export { LossRegistry, conventionalPackageName } from './registry.js';
 export type { RegisteredLoss, LossDescription, ResolveOptions, ResolveAsyncOptions, PluginLoader } from './registry.js';
 export { getLossRegistry } from './global-registry.js';

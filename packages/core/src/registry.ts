@@ -3,7 +3,7 @@ import { closest } from 'fastest-levenshtein';
 import semverSatisfies from 'semver/functions/satisfies.js';
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
-import { LossSpecError, UnknownLossError, VersionMismatchError } from './errors.js';
+import { LossSpecError, UnknownLossError, pluginApiMismatchError } from './errors.js';
 import { NameTable } from './name-table.js';
 import { firstPartyNames, firstPartyOwner } from './catalog/names.js';
 import { defaultOptions, strictSchema, validateOptions } from './options.js';
@@ -21,7 +21,7 @@ import {
   type SingleLossSpec,
 } from './spec.js';
 import { LOSS_NAME, LOSS_OPTIONS } from './tokens.js';
-import { CORE_API_VERSION } from './version.js';
+import { CORE_API_VERSION, CORE_PACKAGE_VERSION } from './version.js';
 
 /** Builds a plugin instance for one resolution. */
 export type PluginFactory = (options: Record<string, unknown>, parent: DependencyContainer | undefined) => LossPlugin;
@@ -280,11 +280,7 @@ export function functionFactory(fn: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.T
 
 export function assertCoreApi(meta: LossMetadata, owner: string): void {
   if (!satisfiesRange(CORE_API_VERSION, meta.coreApi)) {
-    throw new VersionMismatchError(
-      `Loss plugin '${meta.name}' (${owner}) supports @losskit/core API ${meta.coreApi}, but the running ` +
-        `@losskit/core implements API ${CORE_API_VERSION}. Install a version of the plugin built for ` +
-        `core ${CORE_API_VERSION.split('.')[0]}.x, or a core version its range allows.`,
-    );
+    throw pluginApiMismatchError({ name: meta.name, coreApi: meta.coreApi, owner }, { apiVersion: CORE_API_VERSION, packageVersion: CORE_PACKAGE_VERSION });
   }
 }
 
