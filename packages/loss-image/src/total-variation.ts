@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { inject, LOSS_OPTIONS, RegisterLoss, ShapeMismatchError, z, type LossPlugin } from '@losskit/core';
-import { assertImagePair } from '@losskit/loss-ssim';
+import { absZeroAtZero, assertImagePair } from '@losskit/loss-ssim';
 import { PACKAGE } from './package-info.js';
 import { safeSqrt } from './safe-sqrt.js';
 
@@ -50,9 +50,10 @@ export class TotalVariationLoss implements LossPlugin {
     const dh = tf.sub(tf.slice(yPred, [0, 1, 0, 0], [-1, -1, -1, -1]), tf.slice(yPred, [0, 0, 0, 0], [-1, height - 1, -1, -1]));
     const dw = tf.sub(tf.slice(yPred, [0, 0, 1, 0], [-1, -1, -1, -1]), tf.slice(yPred, [0, 0, 0, 0], [-1, -1, width - 1, -1]));
     const { norm, spatial } = this.options;
-    const penalty = (d: tf.Tensor) => (norm === 'l1' ? tf.abs(d) : tf.square(d));
+    // tf.abs's gradient is -1 at 0: flat regions would not be stationary.
+    const penalty = (d: tf.Tensor) => (norm === 'l1' ? absZeroAtZero(d) : tf.square(d));
     const reduce = (d: tf.Tensor, count: number) => {
-      const total = tf.sum(penalty(d), [1, 2, 3]);
+      const total = tf.sum(tf.sum(penalty(d), [2, 3]), 1); // row sums first: shorter float32 sums
       return spatial === 'mean' ? tf.div(total, count) : total;
     };
     const both = tf.add(reduce(dh, channels * (height - 1) * width), reduce(dw, channels * height * (width - 1)));

@@ -12,6 +12,6 @@ export {
 } from './options.js';
 export { ssimPerImage, msSsimPerImage, minimumSide } from './measures.js';
 export { gaussianWindow, separableBlur, type BlurOptions } from './gaussian.js';
-export { reluPow } from './safe-math.js';
+export { reluPow, absZeroAtZero } from './safe-math.js';
 export { assertImagePair } from './images.js';
 export { PACKAGE } from './package-info.js';

@@ -12,6 +12,7 @@ import {
   type SsimOptions,
 } from './options.js';
 import { PACKAGE } from './package-info.js';
+import { absZeroAtZero } from './safe-math.js';
 
 const IMAGES = 'images [batch, height, width, channels]';
 
@@ -88,7 +89,7 @@ export class MsSsimL1Loss implements LossPlugin {
 
   /** Per image: the mean absolute error, Gaussian-weighted over every window position or plain. */
   private l1(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor1D {
-    const error = tf.abs(tf.sub(x, y)) as tf.Tensor4D;
+    const error = absZeroAtZero(tf.sub(x, y)) as tf.Tensor4D;
     const weighted = this.options.l1 === 'gaussian' ? separableBlur(error, ssimConstants(this.options)) : error;
     return tf.mean(weighted, [1, 2, 3]) as tf.Tensor1D;
   }

@@ -25,3 +25,16 @@ export function reluPow(x: tf.Tensor, exponent: number): tf.Tensor {
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x) as tf.Tensor;
 }
+
+/**
+ * |x| with the gradient sign(x), 0 at x = 0 as in TensorFlow, PyTorch and JAX. tfjs's Abs
+ * gradient is step(x, -1), i.e. -1 at exactly 0: a perfect prediction (or a flat region of an
+ * image under total variation) would still be pushed.
+ */
+export function absZeroAtZero(x: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad(((value: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
+    save([value]);
+    return { value: tf.abs(value), gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, tf.sign(saved!)) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as tf.Tensor;
+}

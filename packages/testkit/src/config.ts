@@ -36,6 +36,12 @@ export interface Tolerance {
 export interface GradientTolerance extends Tolerance {
   /** Central-difference step, relative to max(1, |y_pred|). */
   step?: number;
+  /**
+   * Compare at most this many elements of y_pred, evenly spaced (default: all). For losses
+   * that need large inputs (MS-SSIM's five scales need 161x161 images), where differencing
+   * every element would take minutes.
+   */
+  maxElements?: number;
 }
 
 /**
@@ -144,6 +150,7 @@ export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig 
       step: config.gradient?.step ?? 1e-2,
       rtol: config.gradient?.rtol ?? 1e-2,
       atol: config.gradient?.atol ?? 1e-4,
+      maxElements: config.gradient?.maxElements ?? Infinity,
     },
     seed: config.seed ?? 20240607,
     skip: config.skip ?? [],
