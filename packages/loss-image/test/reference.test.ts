@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { container as rootContainer } from 'tsyringe';
