@@ -3,6 +3,7 @@
 // with each loss on wasm (with @losskit/wasm-training), as a ratio to the same step with L2 on
 // wasm. Steps are interleaved across losses, medians compared. One JSON line per loss.
 import { createRequire } from 'node:module';
+import { convAutoencoder, noisyBatch } from './conv-autoencoder.mjs';
 import { pathToFileURL } from 'node:url';
 
 // bench/ has no dependencies of its own: resolve packages the way @losskit/loss-image does.
@@ -31,20 +32,8 @@ const LOSSES = [
 
 if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
 
-function autoencoder() {
-  const init = (seed) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [SIZE, SIZE, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }));
-  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  model.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2) }));
-  model.add(tf.layers.upSampling2d({ size: [2, 2] }));
-  model.add(tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid', kernelInitializer: init(3) }));
-  return model;
-}
-
-const model = autoencoder();
-const clean = tf.randomUniform([BATCH, SIZE, SIZE, 1], 0, 1, 'float32', 42);
-const noisy = tf.clipByValue(tf.add(clean, tf.randomNormal([BATCH, SIZE, SIZE, 1], 0, 0.3, 'float32', 43)), 0, 1);
+const model = convAutoencoder(tf, SIZE);
+const { clean, noisy } = noisyBatch(tf, BATCH, SIZE);
 const vars = model.trainableWeights.map((w) => w.read());
 const optimizer = tf.train.sgd(0); // a full step that leaves the weights as they were
 

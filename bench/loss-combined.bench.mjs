@@ -7,6 +7,7 @@
 // Prints one JSON line per figure set and backend, with "pass" false where a target is missed.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { convAutoencoder, noisyBatch } from './conv-autoencoder.mjs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const backendArg = process.argv.indexOf('--backend');
@@ -57,20 +58,8 @@ function naiveLoss(yTrue, yPred) {
 }
 const pluginLoss = (yTrue, yPred) => resolved.compute(yTrue, yPred);
 
-function autoencoder() {
-  const init = (seed) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [SIZE, SIZE, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }));
-  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  model.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2) }));
-  model.add(tf.layers.upSampling2d({ size: [2, 2] }));
-  model.add(tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid', kernelInitializer: init(3) }));
-  return model;
-}
-
-const model = autoencoder();
-const clean = tf.randomUniform([BATCH, SIZE, SIZE, 1], 0, 1, 'float32', 42);
-const noisy = tf.clipByValue(tf.add(clean, tf.randomNormal([BATCH, SIZE, SIZE, 1], 0, 0.3, 'float32', 43)), 0, 1);
+const model = convAutoencoder(tf, SIZE);
+const { clean, noisy } = noisyBatch(tf, BATCH, SIZE);
 const vars = model.trainableWeights.map((w) => w.read());
 // Learning rate 0: a full step (forward, loss, backward, update) that leaves the weights as they
 // were, so every repetition of either form sees the same model.

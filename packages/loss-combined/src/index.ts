@@ -19,4 +19,5 @@ export { featureDistance, unitNormalizeChannels, LPIPS_EPSILON } from './feature
 export { constantFeatures } from './constant-features.js';
 export { prepareImages, assertChannelsFit } from './prepare-images.js';
 export { FeatureExtractorLoadError, FeatureExtractorNotReadyError } from './errors.js';
+export { assertExtractorLayers, requireExtractor } from './extractor-checks.js';
 export { PACKAGE } from './package-info.js';

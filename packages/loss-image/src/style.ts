@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { inject, InvalidOptionsError, LOSS_OPTIONS, RegisterLoss, z, type DependencyContainer, type LossPlugin } from '@losskit/core';
+import { inject, LOSS_OPTIONS, RegisterLoss, z, type DependencyContainer, type LossPlugin } from '@losskit/core';
 import {
   assertChannelsFit,
+  assertExtractorLayers,
   constantFeatures,
   DEFAULT_LAYERS,
   extractorLoaderFor,
   extractorOptionSchema,
   FEATURE_EXTRACTOR,
-  FeatureExtractorNotReadyError,
+  requireExtractor,
   featureLayerSchema,
   imageInputSchema,
   isFeatureExtractor,
@@ -76,7 +77,7 @@ export class StyleLoss implements LossPlugin {
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-    const extractor = this.requireExtractor();
+    const extractor = requireExtractor('style', this.extractor);
     const names = this.options.layers.map((layer) => layer.name);
     const extract = (images: tf.Tensor4D) => extractor.extract(prepareImages(images, extractor, this.options.input), names);
     const featuresTrue = constantFeatures(yTrue as tf.Tensor4D, extract);
@@ -88,24 +89,7 @@ export class StyleLoss implements LossPlugin {
   }
 
   private useExtractor(extractor: FeatureExtractor): void {
-    const known = new Set(extractor.layerNames);
-    const problems = this.options.layers
-      .map((layer, i) => ({ layer, i }))
-      .filter(({ layer }) => !known.has(layer.name))
-      .map(({ layer, i }) => ({
-        option: `layers.${i}.name`,
-        message: `the feature extractor (${extractor.description}) has no layer '${layer.name}'; its layers are: ${extractor.layerNames.join(', ')}`,
-        received: layer.name,
-      }));
-    if (problems.length) throw new InvalidOptionsError('style', problems);
+    assertExtractorLayers('style', extractor, this.options.layers);
     this.extractor = extractor;
-  }
-
-  private requireExtractor(): FeatureExtractor {
-    if (this.extractor) return this.extractor;
-    throw new FeatureExtractorNotReadyError(
-      `Loss 'style': its feature extractor is still loading. Resolve the loss with ` +
-        `\`await registry.resolveAsync(spec)\`, or \`await resolved.prepare()\` after \`resolve\`, before computing it.`,
-    );
   }
 }
