@@ -1,6 +1,7 @@
 // tsyringe (imported below, before @losskit/core) needs the reflect polyfill loaded first.
 import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
@@ -8,6 +9,7 @@ import { container as rootContainer } from 'tsyringe';
 import { getLossRegistry } from '@losskit/core';
 import { BackendUnavailableError, selectBackend } from '@losskit/trainer';
 import {
+  allowExtractorModels,
   FEATURE_EXTRACTOR,
   FeatureExtractorLoadError,
   FeatureExtractorNotReadyError,
@@ -21,6 +23,8 @@ const registry = getLossRegistry();
 describe('combined loss: feature extractors', () => {
   before(async () => {
     await tf.setBackend('cpu');
+    // These tests name their own temp files in specs; the application allows them (see model-allow-list).
+    allowExtractorModels(tmpdir(), '/nonexistent/losskit/model.json');
   });
 
   it('loads a layers model from a path and gives the same values as the instance', async () => {

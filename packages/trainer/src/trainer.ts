@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import path from 'node:path';
 import type { SavedLossSpec } from '@losskit/core';
 import { useOrSelectBackend, type BackendChoice, type BackendPreference } from './backend.js';
 import { NonFiniteLossError, TrainerInputError } from './errors.js';
@@ -16,18 +15,9 @@ import { withSeededMathRandom } from './fit/seeded-random.js';
 import { ArraySource, DatasetSource, type BatchSource, type DatasetElement } from './fit/sources.js';
 import { evalStep, logKeys, lossTermKeys, trainStep, type StepPlan, type StepResult } from './fit/step.js';
 import type { ClassWeightOption, SampleWeightOption } from './fit/weights.js';
-import {
-  cleanCheckpointLeftovers,
-  createCheckpointCallback,
-  latestCheckpoint,
-  loadTrainerState,
-  recoverInterruptedSave,
-  restoreLatestCheckpoint,
-  saveTrainer,
-  type CheckpointOptions,
-  type HistoryRecord,
-  type LoadTrainerOptions,
-} from './persistence/index.js';
+import { saveTrainer, type CheckpointOptions } from './persistence/index.js';
+import { openCheckpointRun, type CheckpointRun } from './persistence/checkpoint-run.js';
+import { loadTrainer, resumeTrainer, type RestoredTrainerOptions, type TrainerLoadOptions } from './persistence/trainer-load.js';
 
 export interface TrainerOptions {
   model: tf.LayersModel;
@@ -128,7 +118,11 @@ export class Trainer {
   get lossWeights(): readonly number[] {
     return this.prepared().plan.losses.map((l) => l.weight);
   }
-  /** Finished epochs; `fit` with `initialEpoch` continues counting from there. */
+  /**
+   * Epochs this model has been trained for in total: each finished epoch adds one, whatever
+   * `initialEpoch` says, so it never decreases (a loaded trainer at 3 is at 5 after
+   * `fit({ epochs: 2 })`). `resume` sets it to the checkpoint's.
+   */
   epochsCompleted = 0;
   /** Set to true (e.g. from a callback) to stop after the current batch. */
   stopTraining = false;
@@ -142,7 +136,8 @@ export class Trainer {
   private readiness: Promise<Prepared> | undefined;
   private ready_: Prepared | undefined;
   private running = false;
-  private resumedHistory: HistoryRecord | undefined;
+  /** The checkpoint directory this fit writes to (its lock, run id, resumed history); only while a fit runs. */
+  private checkpointRun: CheckpointRun | undefined;
   /** The seed the last fit used (given, or drawn for it); `save` records it. */
   private lastFitSeed: number | string | undefined;
 
@@ -206,10 +201,12 @@ export class Trainer {
     const sources: BatchSource[] = [];
     try {
       await this.ready();
-      const resumed = options.resume ? await this.resumeFromCheckpoint(options) : options;
+      const resumed = await this.resumeFromCheckpoint(options);
       if (!resumed) return { epoch: [], history: {} };
       return await this.runFit(data, resumed, sources);
     } finally {
+      await this.checkpointRun?.close();
+      this.checkpointRun = undefined;
       for (const source of sources) source.dispose();
       this.running = false;
     }
@@ -303,7 +300,7 @@ export class Trainer {
       if (validation) Object.assign(logs, await this.evaluateSource(validation, settings.batchSize, 'val_'));
       history.epoch.push(epoch);
       for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-      this.epochsCompleted = epoch + 1;
+      this.epochsCompleted++;
       await callbacks.epochEnd(epoch, logs);
     }
     await callbacks.trainEnd({});
@@ -385,27 +382,34 @@ export class Trainer {
   }
 
   // Checkpoints hold the whole run's history (from a resumed checkpoint on) and the effective seed.
-  private async checkpointCallback(options: CheckpointOptions, seed: number | string): Promise<TrainerCallback> {
-    if (!options || typeof options.dir !== 'string') throw new TrainerInputError("fit: checkpoint needs a directory, e.g. checkpoint: { dir: 'runs/ckpt' }.");
-    const history = this.resumedHistory;
-    return createCheckpointCallback(this, { ...options, seed, ...(history ? { history } : {}) });
+  private async checkpointCallback(_options: CheckpointOptions, seed: number | string): Promise<TrainerCallback> {
+    return this.checkpointRun!.callback(seed);
   }
 
-  /** Restores the newest checkpoint into this trainer; the fit options to continue with, or undefined if the run is complete. */
+  /**
+   * Opens the fit's checkpoint directory (lock, run id) and, with `resume`, restores the run's
+   * newest checkpoint into this trainer; the fit options to continue with, or undefined if the
+   * run is complete.
+   */
   private async resumeFromCheckpoint(options: FitOptions): Promise<FitOptions | undefined> {
-    this.resumedHistory = undefined;
-    if (!options.checkpoint?.dir) throw new TrainerInputError("fit: resume: true needs checkpoint: { dir } to resume from.");
-    const restored = await restoreLatestCheckpoint(this, options.checkpoint.dir);
-    if (!restored) return { ...options, initialEpoch: 0 };
-    this.resumedHistory = restored.history;
-    this.logger(`[losskit] resuming from ${restored.dir} (${restored.epochsCompleted} epochs completed)`);
-    if (restored.epochsCompleted >= (options.epochs ?? 1)) return undefined;
-    return { ...options, initialEpoch: restored.epochsCompleted, seed: options.seed ?? restored.seed };
+    if (!options.checkpoint) {
+      if (options.resume) throw new TrainerInputError("fit: resume: true needs checkpoint: { dir } to resume from.");
+      return options;
+    }
+    const resume = options.resume === true;
+    this.checkpointRun = await openCheckpointRun(this, options.checkpoint, { resume, epochs: options.epochs ?? 1, logger: this.logger });
+    const resumed = this.checkpointRun.resumed;
+    if (!resume) return options;
+    if (!resumed) return { ...options, initialEpoch: 0 };
+    if (resumed.complete) return undefined;
+    const seed = options.seed ?? resumed.seed;
+    return { ...options, initialEpoch: resumed.nextEpoch, ...(seed !== undefined ? { seed } : {}) };
   }
 
   /**
    * Writes the model (loadable by plain tf.loadLayersModel), the optimizer state and the loss
-   * specs by canonical name with their plugin packages to `dir`, replacing it atomically.
+   * specs by canonical name with their plugin packages to `dir`: into a missing or empty
+   * directory, or atomically over a previous save; anything else there is refused (SaveTargetError).
    */
   async save(dir: string): Promise<void> {
     await this.ready();
@@ -415,52 +419,16 @@ export class Trainer {
 
   /**
    * Restores a trainer written by `save` or a checkpoint directory: model, optimizer state, epoch
-   * counter, losses re-resolved by name (discovering plugin packages; `plugins` adds more).
+   * counter, losses re-resolved by name (discovering conventionally named plugin packages;
+   * `plugins` adds packages the application trusts; the saved list is never imported).
    */
-  static async load(dir: string, options: LoadTrainerOptions & Pick<TrainerOptions, 'logger' | 'verbose' | 'backend'> = {}): Promise<Trainer> {
-    const recovered = await recoverInterruptedSave(dir);
-    if (recovered) {
-      const which = recovered.which === 'new' ? 'the new save' : 'the previous save';
-      pickLogger(options.logger, options.verbose)(
-        `[losskit] ${dir} was missing after an interrupted save; restored ${which} from ${path.basename(recovered.from)}` +
-          (recovered.removed.length ? ` and removed ${recovered.removed.join(', ')}` : ''),
-      );
-    }
-    const state = await loadTrainerState(dir, options);
-    const saved = state.constructorOptions as Partial<Trainer['constructorOptions']>;
-    const plugins = options.plugins ?? saved.plugins;
-    const backend = options.backend ?? saved.backend;
-    let trainer: Trainer | undefined;
-    try {
-      trainer = new Trainer({
-        model: state.model,
-        optimizer: state.optimizer,
-        loss: state.lossSpecs as LossOption,
-        ...(state.lossWeights !== undefined ? { lossWeights: state.lossWeights as LossWeightsOption } : {}),
-        ...(saved.metrics !== undefined ? { metrics: saved.metrics } : {}),
-        ...(backend !== undefined ? { backend } : {}),
-        ...(plugins !== undefined ? { plugins } : {}),
-        ...(options.logger ? { logger: options.logger } : {}),
-        ...(options.verbose !== undefined ? { verbose: options.verbose } : {}),
-      });
-      trainer.epochsCompleted = state.epochsCompleted;
-      trainer.seed = state.seed;
-      await trainer.ready();
-    } catch (error) {
-      trainer?.dispose();
-      state.model.dispose();
-      state.optimizer.dispose();
-      throw error;
-    }
-    return trainer;
+  static load(dir: string, options: TrainerLoadOptions = {}): Promise<Trainer> {
+    return loadTrainer(dir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
   }
 
-  /** Loads the newest complete checkpoint under `checkpointDir` (see `load`); fit on with `resume: true`. */
-  static async resume(checkpointDir: string, options: Parameters<typeof Trainer.load>[1] = {}): Promise<Trainer> {
-    await cleanCheckpointLeftovers(checkpointDir);
-    const latest = await latestCheckpoint(checkpointDir);
-    if (!latest) throw new TrainerInputError(`Trainer.resume: no complete checkpoint in ${checkpointDir}; start the run with fit({ checkpoint: { dir } }) first.`);
-    return Trainer.load(latest.dir, options);
+  /** Loads the newest complete checkpoint of the run in `checkpointDir` (or of `runId`; see `load`); fit on with `resume: true`. */
+  static resume(checkpointDir: string, options: TrainerLoadOptions & { runId?: string } = {}): Promise<Trainer> {
+    return resumeTrainer(checkpointDir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
   }
 
   private stopRequested(): boolean {

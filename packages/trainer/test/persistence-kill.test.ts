@@ -29,12 +29,23 @@ function startRun(checkpointDir: string): { child: ChildProcess; exited: Promise
   return { child, exited, epochs };
 }
 
-/** Kills the child with SIGKILL the moment a checkpoint temp directory appears in `dir` (after `skip` others). */
+/** Dot-named entries (temp and trash directories, the lock) in `root` and its run subdirectories. */
+function leftovers(root: string): string[] {
+  const found: string[] = [];
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) found.push(entry.name);
+    else if (entry.isDirectory()) found.push(...fs.readdirSync(path.join(root, entry.name)).filter((name) => name.startsWith('.')));
+  }
+  return found;
+}
+
+/** Kills the child with SIGKILL the moment a checkpoint temp directory appears under `dir` (after `skip` others). */
 function killWhenTempDirAppears(child: ChildProcess, dir: string, skip: number): Promise<boolean> {
   return new Promise((resolve) => {
     fs.mkdirSync(dir, { recursive: true });
     const seen = new Set<string>();
-    const watcher = fs.watch(dir, (_event, name) => {
+    const watcher = fs.watch(dir, { recursive: true }, (_event, name) => {
+      name = name && path.basename(String(name));
       if (name && String(name).startsWith('.tmp-') && !seen.has(String(name))) {
         seen.add(String(name));
         if (seen.size <= skip) return;
@@ -97,7 +108,7 @@ describe('trainer persistence: a run killed with SIGKILL resumes to the same res
     const reference = path.join(root, 'uninterrupted');
     const uninterrupted = startRun(reference);
     expect((await uninterrupted.exited).code).to.equal(0);
-    const expected = (await readTrainerManifest(path.join(reference, 'epoch-0000' + String(EPOCHS).padStart(2, '0')))).history!;
+    const expected = (await readTrainerManifest((await listCheckpoints(reference)).at(-1)!.dir)).history!;
     expect(expected.loss).to.have.length(EPOCHS);
 
     const killed = path.join(root, 'killed');
@@ -115,7 +126,7 @@ describe('trainer persistence: a run killed with SIGKILL resumes to the same res
       }
       const { signal } = await run.exited;
       expect(signal, `run killed (${plan})`).to.equal('SIGKILL');
-      if (fs.readdirSync(killed).some((name) => name.startsWith('.tmp-'))) leftTempDirs++;
+      if (leftovers(killed).some((name) => name.startsWith('.tmp-'))) leftTempDirs++;
       const newest = await assertNewestCheckpointLoads(killed);
       expect(newest, 'checkpoints never go backwards').to.be.at.least(progress);
       progress = newest;
@@ -126,7 +137,7 @@ describe('trainer persistence: a run killed with SIGKILL resumes to the same res
 
     const last = startRun(killed);
     expect((await last.exited).code).to.equal(0);
-    expect(fs.readdirSync(killed).filter((name) => name.startsWith('.')), 'leftovers cleaned on resume').to.deep.equal([]);
+    expect(leftovers(killed), 'leftovers cleaned on resume, lock released').to.deep.equal([]);
     const checkpoints = await listCheckpoints(killed);
     expect(checkpoints.map((c) => c.epoch), 'keep: 2').to.deep.equal([EPOCHS - 1, EPOCHS]);
     const resumed = (await readTrainerManifest(checkpoints.at(-1)!.dir)).history!;

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readTrainerManifest, Trainer } from '@losskit/trainer';
-import { buildMlp, formulaData, makeTempDir } from './support/persistence-models.js';
+import { buildMlp, deadPid, formulaData, makeTempDir } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
 
@@ -15,9 +15,10 @@ function dropoutMlp(): tf.LayersModel {
   return model;
 }
 
-/** What save's intermediate directories are called: `.tmp-<name>-<pid>-<8 hex>` / `.trash-...`. */
+/** What save's intermediate directories are called: `.tmp-<name>-<pid>-<8 hex>` / `.trash-...`, here of a writer that died. */
+const killedWriter = deadPid();
 function leftoverName(kind: 'tmp' | 'trash', dir: string, hex: string): string {
-  return path.join(path.dirname(dir), `.${kind}-${path.basename(dir)}-${process.pid}-${hex}`);
+  return path.join(path.dirname(dir), `.${kind}-${path.basename(dir)}-${killedWriter}-${hex}`);
 }
 
 describe('Trainer.save records the seed; Trainer.load recovers a save killed between its renames', function () {
@@ -62,14 +63,16 @@ describe('Trainer.save records the seed; Trainer.load recovers a save killed bet
     const dir = path.join(root, 'model');
     const trainer = newTrainer();
     await trainer.fit(data.x, data.y, { ...fitOptions, epochs: 1, seed: 3 });
-    await trainer.save(dir);
-    // The state save(dir) leaves when killed between its two renames: the old save moved to
-    // .trash-, the new complete one still under .tmp-, nothing under `dir`.
-    fs.renameSync(dir, leftoverName('trash', dir, '0000aaaa'));
+    const first = path.join(root, 'first');
+    await trainer.save(first);
     await trainer.fit(data.x, data.y, { ...fitOptions, epochs: 2, initialEpoch: 1, seed: 3 });
     await trainer.save(dir);
+    // The state save(dir) leaves when killed between its two renames: the old save moved to
+    // .trash-, the new complete one still under .tmp-, nothing under `dir`. (Made after the
+    // saves: a save cleans up a dead writer's leftovers of its target first.)
     const tmp = leftoverName('tmp', dir, '0000bbbb');
     fs.renameSync(dir, tmp);
+    fs.renameSync(first, leftoverName('trash', dir, '0000aaaa'));
     // A sibling save whose name only starts like this one's must not be mistaken for it.
     const cousin = path.join(root, 'model-2');
     await trainer.save(cousin);

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileSystemIO, listCheckpoints, Trainer, TrainerFileError } from '@losskit/trainer';
-import { buildMlp, formulaData, makeTempDir } from './support/persistence-models.js';
+import { buildMlp, deadPid, formulaData, makeTempDir } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
 
@@ -61,16 +61,21 @@ describe('Trainer.save / Trainer.load / checkpoints', function () {
     await first.fit(x, y, { ...options, epochs: 3 });
     // everyEpochs 2 writes epoch 2, and the run's last epoch (3) is kept too.
     expect((await listCheckpoints(root)).map((c) => c.epoch)).to.deep.equal([2, 3]);
-    fs.mkdirSync(path.join(root, '.tmp-epoch-000004-999-dead'));
-    fs.writeFileSync(path.join(root, '.tmp-epoch-000004-999-dead', 'model.json'), '{');
+    // One run, one subdirectory: root/<runId>/epoch-NNNNNN; a killed writer left a temp dir in it.
+    const [runId] = fs.readdirSync(root);
+    const runDir = path.join(root, runId!);
+    const leftover = path.join(runDir, `.tmp-epoch-000004-${deadPid()}-0000dead`);
+    fs.mkdirSync(leftover);
+    fs.writeFileSync(path.join(leftover, 'model.json'), '{');
 
     const tensors = tf.memory().numTensors;
     const second = new Trainer({ model: buildMlp(), optimizer: tf.train.rmsprop(0.01), loss: 'mse', ...quiet });
     const resumed = await second.fit(x, y, { ...options, epochs: 6, resume: true });
     expect(resumed.epoch).to.deep.equal([3, 4, 5]);
     expect(second.epochsCompleted).to.equal(6);
-    expect(fs.readdirSync(root)).to.deep.equal(['epoch-000004', 'epoch-000006']);
-    const last = JSON.parse(fs.readFileSync(path.join(root, 'epoch-000006', 'losskit.json'), 'utf8'));
+    expect(fs.readdirSync(root), 'the lock is released and no other run was made').to.deep.equal([runId]);
+    expect(fs.readdirSync(runDir)).to.deep.equal(['epoch-000004', 'epoch-000006']);
+    const last = JSON.parse(fs.readFileSync(path.join(runDir, 'epoch-000006', 'losskit.json'), 'utf8'));
     expect(last.history.loss).to.deep.equal(reference.history.loss);
     expect(last.seed).to.equal(9);
     // Second trainer's model and slots replaced the first's count; nothing else stays behind.

@@ -4,6 +4,7 @@ import type { FeatureExtractor, FeatureExtractorLoader } from '../feature-extrac
 import { LayersModelExtractor, type LayersModelExtractorOptions } from './layers-model-extractor.js';
 import { loadLayersModelFrom } from './load-layers-model.js';
 import { loadMobileNetV2, MOBILENET_V2 } from './mobilenet-v2.js';
+import { assertExtractorModelAllowed } from './model-allow-list.js';
 
 // One extractor per configuration for the whole process: every resolution of `combined` with
 // the same extractor option (each training step, each reloaded model) shares the loaded
@@ -16,7 +17,13 @@ export type ExtractorOption = CombinedOptions['extractor'];
 
 /** A loader for the network the `extractor` option names; the same network for equal options. */
 export function extractorLoaderFor(option: ExtractorOption): FeatureExtractorLoader {
-  return { load: () => loadCached(option) };
+  return {
+    load: async () => {
+      // The option is data (it may come from a saved file): a path or URL needs the application's leave.
+      if (option.model !== MOBILENET_V2) assertExtractorModelAllowed(option.model);
+      return loadCached(option);
+    },
+  };
 }
 
 function loadCached(option: ExtractorOption): Promise<FeatureExtractor> {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FeatureExtractorLoadError } from '../errors.js';
+import { assertConfinedWeightPath } from './model-allow-list.js';
 
 /**
  * Loads a tfjs layers model (model.json plus its weight files) from the file system: the
@@ -30,7 +31,10 @@ export function fileSystemHandler(modelJsonPath: string): tf.io.IOHandler {
         const specs = manifest.flatMap((group) => group.weights);
         const buffers = [];
         for (const group of manifest) {
-          for (const file of group.paths) buffers.push(await readOrExplain(resolve(dirname(path), file), 'weight file'));
+          for (const file of group.paths) {
+            assertConfinedWeightPath(file, path);
+            buffers.push(await readOrExplain(resolve(dirname(path), file), 'weight file'));
+          }
         }
         const data = Buffer.concat(buffers);
         return [specs, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)];

@@ -1,10 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { FeatureExtractorLoadError } from '../errors.js';
 import { fileSystemHandler } from './file-system-handler.js';
+import { assertConfinedWeightPath, isUrl } from './model-allow-list.js';
 
 /** Loads a tfjs layers model from a URL (http/https) or a file path, with errors that say what failed. */
 export async function loadLayersModelFrom(location: string): Promise<tf.LayersModel> {
-  const handler = /^https?:\/\//i.test(location) ? location : fileSystemHandler(location);
+  // Weight files are fetched relative to the model.json only: a URL cannot send us elsewhere.
+  const handler = isUrl(location)
+    ? tf.io.http(location, {
+        weightUrlConverter: async (name: string) => {
+          assertConfinedWeightPath(name, location);
+          return new URL(name, location).href;
+        },
+      })
+    : fileSystemHandler(location);
   try {
     return await tf.loadLayersModel(handler);
   } catch (error) {

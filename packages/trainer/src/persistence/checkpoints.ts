@@ -1,32 +1,38 @@
-import type * as tf from '@tensorflow/tfjs';
-import fs from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { exists, readDirIfExists, removeDirSafely, removeLeftovers, writeDirAtomically } from './durable-fs.js';
-import { TrainerFileError } from './errors.js';
-import {
-  loadTrainerState,
-  TRAINER_JSON,
-  writeTrainerFiles,
-  type HistoryRecord,
-  type LoadedTrainerState,
-  type LoadTrainerOptions,
-  type SavableTrainer,
-} from './trainer-files.js';
+import { lstatIfExists, readDirIfExists, removeDeadLeftovers, removeDirSafely } from './durable-fs.js';
+import { TrainerFileError, TrainerFileSystemError } from './errors.js';
+import { RUN_ID_PATTERN } from './schemas.js';
+import { writeSaveAtomically } from './save-target.js';
+import { isLosskitSave, SAVE_FILES, TRAINER_JSON, writeTrainerFiles, type HistoryRecord, type SavableTrainer } from './trainer-files.js';
+
+/**
+ * Checkpoint directories: `<root>/<runId>/epoch-000012/`, one subdirectory per run. A run only
+ * ever writes, prunes and cleans inside its own subdirectory, so runs sharing a root never touch
+ * each other's checkpoints; the root's lock (run-lock.ts) keeps two live runs from using it at once.
+ */
 
 /** The `checkpoint` fit option. */
 export interface CheckpointOptions {
-  /** Directory holding one `epoch-000012/` subdirectory per checkpoint. */
+  /** Directory holding one subdirectory per run, each with one `epoch-000012/` per checkpoint. */
   dir: string;
   /** Write a checkpoint every this many epochs (and after the last epoch). Default 1. */
   everyEpochs?: number;
-  /** Keep this many newest checkpoints; older ones are deleted. Default 3. */
+  /** Keep this many newest checkpoints of this run; older ones of this run are deleted. Default 3. */
   keep?: number;
+  /**
+   * The run to write (a new fit) or continue (`resume: true`). Default: a new id for a new fit;
+   * on resume, the only run in `dir` (with several, name the one to continue).
+   */
+  runId?: string;
 }
 
 export interface CheckpointInfo {
   /** Absolute path of the checkpoint directory. */
   dir: string;
-  /** Epochs completed when it was written. */
+  /** The run it belongs to. */
+  runId: string;
+  /** The epoch index its fit continues at (epochs of the run completed when it was written). */
   epoch: number;
 }
 
@@ -36,127 +42,119 @@ export function checkpointName(epoch: number): string {
   return `epoch-${String(epoch).padStart(6, '0')}`;
 }
 
-/**
- * Complete checkpoints, oldest first. A checkpoint directory only ever gets its final name by
- * an atomic rename after all its files are synced, so a name match plus its manifest means
- * complete; temp and trash directories (leading dot) are never listed.
- */
-export async function listCheckpoints(root: string): Promise<CheckpointInfo[]> {
-  const absolute = path.resolve(root);
-  const entries = await readDirIfExists(absolute);
-  if (!entries) return [];
-  const found: CheckpointInfo[] = [];
-  for (const entry of entries) {
-    const match = CHECKPOINT_NAME.exec(entry);
-    if (!match) continue;
-    const dir = path.join(absolute, entry);
-    if (await exists(path.join(dir, TRAINER_JSON))) found.push({ dir, epoch: Number(match[1]) });
+/** A new run id: sortable by start time, unique by its random tail. */
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function checkRunId(runId: unknown): string {
+  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId) || runId === '.' || runId === '..') {
+    throw new TrainerFileError(
+      `checkpoint.runId must be letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit); got ${JSON.stringify(runId)}.`,
+    );
   }
-  return found.sort((a, b) => a.epoch - b.epoch);
+  return runId;
 }
 
-export async function latestCheckpoint(root: string): Promise<CheckpointInfo | undefined> {
-  return (await listCheckpoints(root)).at(-1);
+/**
+ * Complete checkpoints of every run (or of `runId`), by run then oldest first. A checkpoint
+ * directory gets its final name only by an atomic rename after all its files are synced, so a
+ * name match plus its manifest means complete; temp and trash directories (leading dot),
+ * symbolic links and anything else are never listed.
+ */
+export async function listCheckpoints(root: string, runId?: string): Promise<CheckpointInfo[]> {
+  const absolute = path.resolve(root);
+  const runs = runId === undefined ? ((await readDirIfExists(absolute)) ?? []).filter((e) => RUN_ID_PATTERN.test(e)) : [checkRunId(runId)];
+  const found: CheckpointInfo[] = [];
+  for (const run of runs.sort()) {
+    const runDir = path.join(absolute, run);
+    if (!(await lstatIfExists(runDir))?.isDirectory()) continue;
+    for (const entry of (await readDirIfExists(runDir)) ?? []) {
+      const match = CHECKPOINT_NAME.exec(entry);
+      if (!match) continue;
+      const dir = path.join(runDir, entry);
+      if (!(await lstatIfExists(dir))?.isDirectory() || !(await lstatIfExists(path.join(dir, TRAINER_JSON)))?.isFile()) continue;
+      found.push({ dir, runId: run, epoch: Number(match[1]) });
+    }
+  }
+  return found.sort((a, b) => (a.runId === b.runId ? a.epoch - b.epoch : a.runId < b.runId ? -1 : 1));
 }
 
-/** Writes `root/epoch-NNNNNN/` atomically, then deletes all but the newest `keep`. */
+/** The runs in `root` with their newest checkpoint each. */
+export async function listRuns(root: string): Promise<{ runId: string; newest: CheckpointInfo }[]> {
+  const newest = new Map<string, CheckpointInfo>();
+  for (const info of await listCheckpoints(root)) newest.set(info.runId, info);
+  return [...newest.entries()].map(([runId, info]) => ({ runId, newest: info }));
+}
+
+/**
+ * The checkpoint to continue: the newest of `runId`, or of the only run in `root`; undefined
+ * when there is none. Several runs without a `runId` is an error listing them.
+ */
+export async function latestCheckpoint(root: string, runId?: string): Promise<CheckpointInfo | undefined> {
+  if (runId !== undefined) return (await listCheckpoints(root, runId)).at(-1);
+  const runs = await listRuns(root);
+  if (runs.length > 1) {
+    throw new TrainerFileError(
+      `${path.resolve(root)} holds checkpoints of ${runs.length} runs; say which to continue with checkpoint: { dir, runId } ` +
+        `(or Trainer.resume(dir, { runId })). ${await describeRuns(root)}`,
+    );
+  }
+  return runs[0]?.newest;
+}
+
+/** The runs in `root`, for messages. */
+export async function describeRuns(root: string): Promise<string> {
+  const runs = await listRuns(root);
+  if (!runs.length) return 'It holds no complete checkpoint.';
+  return `Runs there: ${runs.map((r) => `'${r.runId}' (newest: ${path.basename(r.newest.dir)})`).join(', ')}.`;
+}
+
+/** Writes `root/<runId>/epoch-NNNNNN/` atomically, then deletes all but this run's newest `keep`. */
 export async function writeCheckpoint(
   trainer: SavableTrainer,
   root: string,
-  state: { epochsCompleted: number; seed?: number | string; history?: HistoryRecord; keep?: number },
+  state: { runId: string; nextEpoch: number; epochsCompleted: number; seed?: number | string; history?: HistoryRecord; keep: number },
 ): Promise<CheckpointInfo> {
-  const dir = path.join(path.resolve(root), checkpointName(state.epochsCompleted));
+  const runDir = path.join(path.resolve(root), checkRunId(state.runId));
+  const dir = path.join(runDir, checkpointName(state.nextEpoch));
+  const existing = await lstatIfExists(runDir);
+  if (existing && !existing.isDirectory()) {
+    // A symbolic link (or a file) where the run's directory belongs: never written through.
+    throw new TrainerFileError(`${runDir} is not a directory losskit made for run '${state.runId}' (it is a link or a file); checkpoints are not written through it.`);
+  }
   const extras = {
     epochsCompleted: state.epochsCompleted,
+    run: { id: state.runId, nextEpoch: state.nextEpoch },
     ...(state.seed !== undefined ? { seed: state.seed } : {}),
     ...(state.history ? { history: state.history } : {}),
   };
-  await writeDirAtomically(dir, (temp) => writeTrainerFiles(trainer, temp, extras));
-  await pruneCheckpoints(root, state.keep ?? 3);
-  return { dir, epoch: state.epochsCompleted };
-}
-
-/** Deletes the oldest checkpoints beyond `keep`, each renamed away before removal. */
-export async function pruneCheckpoints(root: string, keep: number): Promise<void> {
-  const all = await listCheckpoints(root);
-  for (const old of all.slice(0, Math.max(0, all.length - Math.max(1, keep)))) await removeDirSafely(old.dir);
-}
-
-/** Removes what a killed writer left behind (temp and trash directories); returns their names. */
-export async function cleanCheckpointLeftovers(root: string): Promise<string[]> {
-  return removeLeftovers(path.resolve(root));
-}
-
-/**
- * Loads the newest complete checkpoint in `root` after clearing leftovers of interrupted writes.
- * Throws TrainerFileError when there is none.
- */
-export async function loadLatestCheckpoint(root: string, options: LoadTrainerOptions = {}): Promise<LoadedTrainerState> {
-  await cleanCheckpointLeftovers(root);
-  const latest = await latestCheckpoint(root);
-  if (!latest) {
-    throw new TrainerFileError(
-      `No complete checkpoint in ${path.resolve(root)}: expected subdirectories named epoch-000001 and so on, ` +
-        `written by fit({ checkpoint: { dir } }). Start the run without resume, or point to the right directory.`,
-    );
+  try {
+    await writeSaveAtomically(dir, (temp) => writeTrainerFiles(trainer, temp, extras), { ownFiles: SAVE_FILES, recognise: isLosskitSave });
+  } catch (error) {
+    if (!(error instanceof TrainerFileSystemError)) throw error;
+    throw error.withOutcome(`Checkpoint ${path.basename(dir)} was not written; the earlier checkpoints of run '${state.runId}' in ${runDir} are intact.`);
   }
-  return loadTrainerState(latest.dir, options);
+  await pruneCheckpoints(root, state.runId, state.keep);
+  return { dir, runId: state.runId, epoch: state.nextEpoch };
 }
 
-export interface CheckpointCallbackOptions extends CheckpointOptions {
-  seed?: number | string;
-  /** History of the epochs before this fit (from the checkpoint resumed), so checkpoints hold the whole run. */
-  history?: HistoryRecord;
+/** Deletes the oldest checkpoints of `runId` beyond `keep`, each renamed away before removal; other runs are never touched. */
+export async function pruneCheckpoints(root: string, runId: string, keep: number): Promise<void> {
+  const own = await listCheckpoints(root, runId);
+  for (const old of own.slice(0, Math.max(0, own.length - Math.max(1, keep)))) await removeDirSafely(old.dir, SAVE_FILES);
 }
 
-/**
- * A tfjs-style callback writing checkpoints at epoch ends. TF.js awaits `onEpochEnd`, so the
- * weights and optimizer state saved are exactly those after the epoch's last batch.
- */
-export function createCheckpointCallback(
-  trainer: SavableTrainer,
-  options: CheckpointCallbackOptions,
-): { onEpochEnd(epoch: number, logs?: tf.Logs): Promise<void>; onTrainEnd(logs?: tf.Logs): Promise<void> } {
-  const everyEpochs = options.everyEpochs ?? 1;
-  const keep = options.keep ?? 3;
-  if (!Number.isInteger(everyEpochs) || everyEpochs < 1) {
-    throw new TrainerFileError(`checkpoint.everyEpochs must be a positive integer (got ${String(options.everyEpochs)}).`);
+/** Removes what killed writers of `runId` (or of any run) left behind; returns their names. */
+export async function cleanCheckpointLeftovers(root: string, runId?: string): Promise<string[]> {
+  const absolute = path.resolve(root);
+  const runs = runId === undefined ? ((await readDirIfExists(absolute)) ?? []).filter((e) => RUN_ID_PATTERN.test(e)) : [runId];
+  const removed: string[] = [];
+  for (const run of runs) {
+    const runDir = path.join(absolute, run);
+    if (!(await lstatIfExists(runDir))?.isDirectory()) continue;
+    removed.push(...(await removeDeadLeftovers(runDir, CHECKPOINT_NAME, SAVE_FILES)).map((name) => path.join(run, name)));
   }
-  if (!Number.isInteger(keep) || keep < 1) {
-    throw new TrainerFileError(`checkpoint.keep must be a positive integer (got ${String(options.keep)}).`);
-  }
-  const history: HistoryRecord = structuredClone(options.history ?? {});
-  let lastCompleted: number | undefined;
-  let lastWritten: number | undefined;
-  const write = async (epochsCompleted: number) => {
-    await writeCheckpoint(trainer, options.dir, {
-      epochsCompleted,
-      ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      history,
-      keep,
-    });
-    lastWritten = epochsCompleted;
-  };
-  return {
-    async onEpochEnd(epoch, logs = {}) {
-      // TF.js numbers epochs from 0 and keeps counting from initialEpoch on resume.
-      const completed = epoch + 1;
-      for (const [key, value] of Object.entries(logs)) {
-        const series = (history[key] ??= []);
-        series[completed - 1] = await logValue(value);
-      }
-      lastCompleted = completed;
-      if (completed % everyEpochs === 0) await write(completed);
-    },
-    async onTrainEnd() {
-      // The last epoch of a run is worth keeping even when it falls between two checkpoints.
-      if (lastCompleted !== undefined && lastWritten !== lastCompleted) await write(lastCompleted);
-    },
-  };
-}
-
-/** TF.js logs hold numbers, but a custom loop may hand over scalars. */
-async function logValue(value: unknown): Promise<number> {
-  if (typeof value === 'number') return value;
-  return (await (value as tf.Tensor).data())[0]!;
+  return removed;
 }

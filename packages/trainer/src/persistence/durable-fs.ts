@@ -2,19 +2,50 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { errnoCode, TrainerFileSystemError } from './errors.js';
 
 /**
- * Writes a file and fsyncs it before closing, so a rename that follows can never publish a
- * directory whose files are still only in the page cache (a power cut would empty them).
+ * The low-level writes of persistence. Every file-system failure leaves here as a
+ * TrainerFileSystemError naming the file and the action; callers add what is still intact.
  */
-export async function writeFileDurable(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+
+/** Runs one file-system step; a Node system error becomes a TrainerFileSystemError about `file`. */
+export async function fsStep<T>(action: string, file: string, run: () => Promise<T>): Promise<T> {
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    return await run();
+  } catch (error) {
+    throw asFileSystemError(action, file, error);
   }
+}
+
+/** A Node system error as a TrainerFileSystemError about `file`; other errors unchanged. */
+export function asFileSystemError(action: string, file: string, error: unknown): unknown {
+  const code = errnoCode(error);
+  if (code === undefined || error instanceof TrainerFileSystemError) return error;
+  return new TrainerFileSystemError(code, file, action, '', { cause: error });
+}
+
+/**
+ * Creates a new file (never an existing one, never through a symbolic link) and fsyncs it before
+ * closing, so a rename that follows can never publish a directory whose files are still only in
+ * the page cache (a power cut would empty them).
+ */
+export async function writeNewFileDurable(file: string, data: string | Uint8Array): Promise<void> {
+  await writeFileDurable(file, data, constants.O_EXCL);
+}
+
+/** Writes `file` (replacing a regular file there, never following a symbolic link) and fsyncs it. */
+export async function writeFileDurable(file: string, data: string | Uint8Array, extraFlags = constants.O_TRUNC): Promise<void> {
+  await fsStep('write', file, async () => {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | extraFlags;
+    const handle = await fs.open(file, flags, 0o644);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
 }
 
 /** Makes a directory's entries (creations, renames) durable; Linux needs this separately from file data. */
@@ -25,14 +56,14 @@ export async function fsyncDir(dir: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some file systems (and Windows) refuse fsync on a directory; the data files are synced anyway.
-    if (!isIgnorableDirSyncError(error)) throw error;
+    if (!isIgnorableDirSyncError(error)) throw asFileSystemError('sync', dir, error);
   } finally {
     await handle?.close();
   }
 }
 
 function isIgnorableDirSyncError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'EBADF';
 }
 
@@ -41,57 +72,40 @@ export const TEMP_PREFIX = '.tmp-';
 /** Prefix of directories on their way out: renamed first so a half-deleted one never keeps a valid name. */
 export const TRASH_PREFIX = '.trash-';
 
-function siblingName(target: string, prefix: string): string {
+/** `.tmp-<base>-<pid>-<8 hex>`: the pid tells a later process whether its writer is still alive. */
+export function siblingName(target: string, prefix: string): string {
   const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
   return path.join(path.dirname(target), `${prefix}${path.basename(target)}-${unique}`);
 }
 
-/**
- * Fills a fresh temp directory next to `target` with `write`, syncs it, then renames it to
- * `target`. Readers therefore see either the old complete directory or the new complete one,
- * never a mix. An existing `target` is moved aside first (rename onto a non-empty directory
- * fails on POSIX) and removed only after the new one is in place.
- */
-export async function writeDirAtomically(target: string, write: (tempDir: string) => Promise<void>): Promise<void> {
-  const parent = path.dirname(target);
-  await fs.mkdir(parent, { recursive: true });
-  const temp = siblingName(target, TEMP_PREFIX);
-  await fs.mkdir(temp);
-  try {
-    await write(temp);
-    await fsyncDir(temp);
-  } catch (error) {
-    await fs.rm(temp, { recursive: true, force: true });
-    throw error;
-  }
-  let displaced: string | undefined;
-  if (await exists(target)) {
-    displaced = siblingName(target, TRASH_PREFIX);
-    await fs.rename(target, displaced);
-  }
-  try {
-    await fs.rename(temp, target);
-  } catch (error) {
-    // Put the previous version back rather than leave the user with nothing under `target`.
-    if (displaced) await fs.rename(displaced, target).catch(() => {});
-    await fs.rm(temp, { recursive: true, force: true });
-    throw error;
-  }
-  await fsyncDir(parent);
-  if (displaced) await fs.rm(displaced, { recursive: true, force: true });
+/** Matches the temp and trash siblings of `base` exactly as siblingName makes them. */
+export function leftoverPattern(base: string): RegExp {
+  return new RegExp(`^(${escapeRe(TEMP_PREFIX)}|${escapeRe(TRASH_PREFIX)})${escapeRe(base)}-(\\d+)-[0-9a-f]{8}$`);
 }
 
-/** Removes a directory so that an interruption leaves only a trash-named leftover, never a partial `dir`. */
-export async function removeDirSafely(dir: string): Promise<void> {
-  const trash = siblingName(dir, TRASH_PREFIX);
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether a process with this pid exists on this machine (EPERM: it exists but is not ours). */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
-    await fs.rename(dir, trash);
+    process.kill(pid, 0);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    return errnoCode(error) === 'EPERM';
   }
-  await fsyncDir(path.dirname(dir));
-  await fs.rm(trash, { recursive: true, force: true });
+}
+
+/** The entry's type without following a symbolic link, or undefined when nothing is there. */
+export async function lstatIfExists(file: string): Promise<import('node:fs').Stats | undefined> {
+  try {
+    return await fs.lstat(file);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw asFileSystemError('inspect', file, error);
+  }
 }
 
 /** The names in a directory, or undefined when it does not exist (nothing saved there yet). */
@@ -99,29 +113,71 @@ export async function readDirIfExists(dir: string): Promise<string[] | undefined
   try {
     return await fs.readdir(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw asFileSystemError('list', dir, error);
   }
 }
 
-/** Removes temp and trash directories left in `parent` by a writer that was killed. */
-export async function removeLeftovers(parent: string): Promise<string[]> {
+/**
+ * Removes a directory losskit wrote: only regular files whose names are in `ownFiles` are
+ * unlinked, then the directory itself. Anything else inside (a file someone added, a symbolic
+ * link, a subdirectory) stays, and so does the directory; returns whether it is gone.
+ */
+export async function removeOwnDir(dir: string, ownFiles: ReadonlySet<string>): Promise<boolean> {
+  const entries = await readDirIfExists(dir);
+  if (!entries) return true;
+  let foreign = false;
+  for (const name of entries) {
+    const stat = await lstatIfExists(path.join(dir, name));
+    if (!stat) continue;
+    if (!ownFiles.has(name) || !stat.isFile()) {
+      foreign = true;
+      continue;
+    }
+    await fsStep('remove', path.join(dir, name), () => fs.unlink(path.join(dir, name)));
+  }
+  if (foreign) return false;
+  await fsStep('remove', dir, () => fs.rmdir(dir));
+  return true;
+}
+
+/** Removes a directory so that an interruption leaves only a trash-named leftover, never a partial `dir`. */
+export async function removeDirSafely(dir: string, ownFiles: ReadonlySet<string>): Promise<void> {
+  const trash = siblingName(dir, TRASH_PREFIX);
+  try {
+    await fs.rename(dir, trash);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return;
+    throw asFileSystemError('remove', dir, error);
+  }
+  await fsyncDir(path.dirname(dir));
+  await removeOwnDir(trash, ownFiles);
+}
+
+/**
+ * Removes the temp and trash siblings of `base` in `parent` that a writer now dead left behind
+ * (a live writer's are its own business); returns their names. Only losskit's own files are
+ * removed from them.
+ */
+export async function removeDeadLeftovers(parent: string, base: string | RegExp, ownFiles: ReadonlySet<string>): Promise<string[]> {
   const entries = await readDirIfExists(parent);
   if (!entries) return [];
   const removed: string[] = [];
   for (const entry of entries) {
-    if (!entry.startsWith(TEMP_PREFIX) && !entry.startsWith(TRASH_PREFIX)) continue;
-    await fs.rm(path.join(parent, entry), { recursive: true, force: true });
-    removed.push(entry);
+    const pid = leftoverPid(entry, base);
+    if (pid === undefined || isProcessAlive(pid)) continue;
+    const stat = await lstatIfExists(path.join(parent, entry));
+    if (!stat?.isDirectory()) continue;
+    if (await removeOwnDir(path.join(parent, entry), ownFiles)) removed.push(entry);
   }
   return removed;
 }
 
-export async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
+/** The writer pid in a leftover's name, when `entry` is a leftover of `base` (a name, or a pattern of names). */
+export function leftoverPid(entry: string, base: string | RegExp): number | undefined {
+  const match = /^(?:\.tmp-|\.trash-)(.+)-(\d+)-[0-9a-f]{8}$/.exec(entry);
+  if (!match) return undefined;
+  const owner = match[1]!;
+  const matches = typeof base === 'string' ? owner === base : base.test(owner);
+  return matches ? Number(match[2]) : undefined;
 }

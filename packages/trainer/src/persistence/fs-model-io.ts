@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TrainerFileError } from './errors.js';
-import { writeFileDurable } from './durable-fs.js';
+import { fsStep, writeFileDurable } from './durable-fs.js';
+import { firstIssue, modelJsonSchema, type SavedWeightSpec } from './schemas.js';
+import { openConfined, readAll, readConfinedJson, READ_LIMITS, type ConfinedFile } from './safe-read.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -18,7 +20,7 @@ export const WEIGHTS_BIN = 'weights.bin';
 export function fileSystemIO(dir: string): tf.io.IOHandler {
   return {
     save: (artifacts) => saveArtifacts(dir, artifacts),
-    load: () => loadArtifacts(dir),
+    load: () => readModelArtifacts(path.resolve(dir)),
   };
 }
 
@@ -26,7 +28,7 @@ async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Prom
   if (artifacts.modelTopology instanceof ArrayBuffer) {
     throw new TrainerFileError(`fileSystemIO('${dir}') saves layers models (JSON topology), not binary graph topologies.`);
   }
-  await fs.mkdir(dir, { recursive: true });
+  await fsStep('create', dir, () => fs.mkdir(dir, { recursive: true }));
   const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
   const modelJson: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology ?? {},
@@ -53,76 +55,78 @@ async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Prom
   };
 }
 
-async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+/**
+ * Reads model.json and its weight files from `dir` as untrusted input: model.json is checked
+ * against its schema, every weight path is confined to `dir` and must be a regular file, and
+ * the files' total size must equal what the weight specs describe before any byte is read.
+ * No tensor is made here.
+ */
+export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts & { weightSpecs: tf.io.WeightsManifestEntry[] }> {
   const jsonPath = path.join(dir, MODEL_JSON);
-  const modelJson = await readJsonFile<tf.io.ModelJSON>(jsonPath, 'model topology');
-  if (modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
+  const parsed = modelJsonSchema.safeParse(await readConfinedJson(dir, MODEL_JSON, dir, 'model topology', READ_LIMITS.modelJsonBytes));
+  if (!parsed.success) {
     throw new TrainerFileError(
-      `${jsonPath} is not a TF.js layers model.json (it lacks modelTopology or weightsManifest). ` +
+      `${jsonPath} is not a TF.js layers model.json (${firstIssue(parsed.error)}). ` +
         `Point to the directory written by trainer.save(), model.save(fileSystemIO(dir)) or tfjs-node's file://.`,
     );
   }
-  return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-    const specs: tf.io.WeightsManifestEntry[] = [];
-    const buffers: ArrayBuffer[] = [];
-    for (const group of manifest) {
-      specs.push(...group.weights);
-      for (const relative of group.paths) buffers.push(await readBinaryFile(path.join(dir, relative), jsonPath));
+  const modelJson = parsed.data;
+  const specs = modelJson.weightsManifest.flatMap((group) => group.weights) as tf.io.WeightsManifestEntry[];
+  const expected = weightBytes(specs as SavedWeightSpec[], jsonPath);
+  const data = await readDeclaredFiles(dir, modelJson.weightsManifest.flatMap((group) => group.paths), expected, jsonPath, 'weights');
+  return {
+    modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+    ...(modelJson.format !== undefined ? { format: modelJson.format } : {}),
+    ...(modelJson.generatedBy !== undefined ? { generatedBy: modelJson.generatedBy } : {}),
+    ...(modelJson.convertedBy != null ? { convertedBy: modelJson.convertedBy } : {}),
+    weightSpecs: specs,
+    weightData: data,
+  };
+}
+
+/**
+ * Reads files named by `namedBy` whose sizes must add up to `expected` bytes: all are opened and
+ * sized first, so a truncated, padded or foreign file is refused before anything is read, and
+ * the message never states a size.
+ */
+export async function readDeclaredFiles(dir: string, relatives: readonly string[], expected: number, namedBy: string, what: string): Promise<ArrayBuffer> {
+  const opened: ConfinedFile[] = [];
+  try {
+    let total = 0;
+    for (const relative of relatives) {
+      const file = await openConfined(dir, relative, namedBy, `${what} named in ${path.basename(namedBy)}`);
+      opened.push(file);
+      total += file.size;
     }
-    const data = tf.io.CompositeArrayBuffer.join(buffers);
-    const expected = specs.reduce((total, spec) => total + weightByteLength(spec), 0);
-    if (data.byteLength !== expected) {
+    if (total !== expected) {
       throw new TrainerFileError(
-        `The weight files of ${dir} hold ${data.byteLength} bytes but ${jsonPath} describes ${expected}; ` +
-          `the files are truncated or from different saves. Restore them from a complete save or checkpoint.`,
+        `The ${what} files of ${dir} do not have the size ${path.basename(namedBy)} describes; ` +
+          `they are truncated or from different saves. Restore them from a complete save or checkpoint.`,
       );
     }
-    return [specs, data];
-  });
+    const out = new Uint8Array(expected);
+    let offset = 0;
+    for (const file of opened) {
+      out.set(await readAll(file, what), offset);
+      offset += file.size;
+    }
+    return out.buffer;
+  } finally {
+    for (const file of opened) await file.handle.close();
+  }
 }
 
 const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
-function weightByteLength(spec: tf.io.WeightsManifestEntry): number {
-  const size = spec.shape.reduce((a, b) => a * b, 1);
-  const dtype = spec.quantization?.dtype ?? spec.dtype;
-  const bytes = BYTES_PER_ELEMENT[dtype];
-  if (bytes === undefined) {
-    throw new TrainerFileError(`Weight '${spec.name}' has dtype '${dtype}', which fileSystemIO cannot size.`);
+/** Bytes the specs describe, refusing totals above what losskit reads (a declared shape cannot make it allocate more). */
+export function weightBytes(specs: readonly SavedWeightSpec[], namedBy: string): number {
+  let total = 0;
+  for (const spec of specs) {
+    const dtype = spec.quantization?.dtype ?? spec.dtype;
+    total += spec.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[dtype]!;
+    if (!(total <= READ_LIMITS.binaryBytes)) {
+      throw new TrainerFileError(`${namedBy} declares more weight bytes than the ${READ_LIMITS.binaryBytes} losskit reads; it is not a file losskit wrote.`);
+    }
   }
-  return size * bytes;
-}
-
-export async function readJsonFile<T>(file: string, what: string): Promise<T> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    throw missingFileError(file, what, error);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    throw new TrainerFileError(
-      `${file} (${what}) is not valid JSON: ${(error as Error).message}. The file is corrupt or was cut short; ` +
-        `restore it from a complete save or checkpoint.`,
-    );
-  }
-}
-
-export async function readBinaryFile(file: string, referencedBy: string): Promise<ArrayBuffer> {
-  try {
-    const bytes = await fs.readFile(file);
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  } catch (error) {
-    throw missingFileError(file, `weights named in ${path.basename(referencedBy)}`, error);
-  }
-}
-
-function missingFileError(file: string, what: string, error: unknown): TrainerFileError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
-  return new TrainerFileError(
-    `${file} (${what}) ${reason}. Check the path: it should be a directory written by trainer.save() or a checkpoint.`,
-  );
+  return total;
 }

@@ -1,10 +1,15 @@
 export { fileSystemIO } from './fs-model-io.js';
-export { MissingLossPluginError, TrainerFileError } from './errors.js';
+export {
+  CheckpointLockedError,
+  MissingLossPluginError,
+  SaveTargetError,
+  TrainerFileError,
+  TrainerFileSystemError,
+  type LockHolder,
+} from './errors.js';
 export {
   saveTrainer,
-  loadTrainerState,
   readTrainerManifest,
-  savedSpecsIn,
   FORMAT_VERSION,
   TRAINER_JSON,
   type SavableTrainer,
@@ -12,22 +17,20 @@ export {
   type SavedLossSpecs,
   type HistoryRecord,
   type TrainerManifest,
-  type LoadedTrainerState,
-  type LoadTrainerOptions,
 } from './trainer-files.js';
+export { savedSpecsIn, type LoadTrainerOptions } from './loss-check.js';
+export { loadTrainerState, type LoadedTrainerState } from './restore.js';
+export { READ_LIMITS } from './safe-read.js';
 export type { SavedOptimizer } from './optimizer-state.js';
 export {
   checkpointName,
   listCheckpoints,
+  listRuns,
   latestCheckpoint,
-  writeCheckpoint,
-  pruneCheckpoints,
   cleanCheckpointLeftovers,
-  loadLatestCheckpoint,
-  createCheckpointCallback,
   type CheckpointOptions,
   type CheckpointInfo,
-  type CheckpointCallbackOptions,
 } from './checkpoints.js';
-export { restoreLatestCheckpoint, type RestorableTrainer, type RestoredRun } from './resume.js';
+export { LOCK_FILE } from './run-lock.js';
 export { recoverInterruptedSave, type RecoveredSave } from './recover-save.js';
+export type { TrainerLoadOptions } from './trainer-load.js';

@@ -16,6 +16,12 @@ export interface SavedOptimizer {
   extras: Record<string, number>;
 }
 
+/** A decoded optimizer slot, as `optimizer.setWeights` takes it. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
 const EXTRA_VARIABLES = ['accBeta1', 'accBeta2'] as const;
 
 export async function serializeOptimizer(optimizer: tf.Optimizer): Promise<{ saved: SavedOptimizer; data: ArrayBuffer }> {
@@ -52,9 +58,11 @@ export async function serializeOptimizer(optimizer: tf.Optimizer): Promise<{ sav
   }
 }
 
-/** Builds the optimizer class named in the file from its config (no state yet). */
+/** Builds the optimizer class named in the file from its config (no state yet); only tf.Optimizer subclasses. */
 export function createOptimizer(saved: SavedOptimizer, file: string): tf.Optimizer {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap[saved.className];
+  const entry = Object.hasOwn(tf.serialization.SerializationMap.getMap().classNameMap, saved.className)
+    ? tf.serialization.SerializationMap.getMap().classNameMap[saved.className]
+    : undefined;
   if (!entry) {
     throw new TrainerFileError(
       `${file} names the optimizer class '${saved.className}', which TF.js does not know. ` +
@@ -62,30 +70,46 @@ export function createOptimizer(saved: SavedOptimizer, file: string): tf.Optimiz
     );
   }
   const [cls, fromConfig] = entry;
+  // The serialization map also holds layers, initializers and constraints: a file must not make
+  // losskit build one of those where an optimizer belongs.
+  if (!((cls as { prototype?: unknown }).prototype instanceof tf.Optimizer)) {
+    throw new TrainerFileError(`${file} names '${saved.className}' as its optimizer, but that TF.js class is not an optimizer; the file is corrupt.`);
+  }
   return fromConfig(cls, saved.config) as tf.Optimizer;
 }
 
 /**
- * Puts saved slots into `optimizer`. TF.js optimizers create their slot variables lazily on the
- * first applyGradients, keyed by position in the gradient list; setWeights creates them from
- * the saved values in that same order, so the next step finds them and does not zero them.
+ * Decodes saved slots without touching any optimizer: a corrupt file fails here, before any
+ * state is replaced, and leaves no tensor behind (the decode runs in a tidy).
  */
-export async function restoreOptimizerState(
-  optimizer: tf.Optimizer,
-  saved: SavedOptimizer,
-  data: ArrayBuffer,
-  file: string,
-): Promise<void> {
+export function decodeOptimizerState(saved: SavedOptimizer, data: ArrayBuffer, file: string): NamedTensor[] {
   let decoded: tf.NamedTensorMap;
   try {
-    decoded = tf.io.decodeWeights(data, saved.weights.map(({ spec }) => spec));
+    decoded = tf.tidy(() => tf.io.decodeWeights(data, saved.weights.map(({ spec }) => spec)));
   } catch (error) {
-    throw new TrainerFileError(`The optimizer state in ${file} cannot be decoded (${(error as Error).message}); the file is corrupt.`);
+    throw new TrainerFileError(`The optimizer state in ${file} cannot be decoded (${(error as Error).name}); the file is corrupt.`);
   }
-  const values = saved.weights.map(({ name, spec }) => ({ name, tensor: decoded[spec.name]! }));
+  const values = saved.weights.map(({ name, spec }) => ({ name, tensor: decoded[spec.name] }));
+  if (values.some((value) => value.tensor === undefined) || Object.keys(decoded).length !== values.length) {
+    tf.dispose(Object.values(decoded));
+    throw new TrainerFileError(`The optimizer state in ${file} names its slots inconsistently; the file is corrupt.`);
+  }
+  return values as NamedTensor[];
+}
+
+/**
+ * Puts decoded slots into `optimizer`, replacing (and freeing) the slots it had. TF.js
+ * optimizers create their slot variables lazily on the first applyGradients, keyed by position
+ * in the gradient list; setWeights creates them from the saved values in that same order, so
+ * the next step finds them and does not zero them. `values` are always freed.
+ */
+export async function applyOptimizerState(optimizer: tf.Optimizer, saved: SavedOptimizer, values: NamedTensor[]): Promise<void> {
   try {
+    // TF.js setWeights replaces slot variables without freeing the old ones; free them first.
+    for (const { tensor } of await optimizer.getWeights()) tensor.dispose();
     await optimizer.setWeights(values);
     for (const [key, value] of Object.entries(saved.extras ?? {})) {
+      if (!(EXTRA_VARIABLES as readonly string[]).includes(key)) continue;
       const variable = (optimizer as unknown as Record<string, unknown>)[key];
       if (variable instanceof tf.Variable) tf.tidy(() => variable.assign(tf.scalar(value)));
     }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { exists, fsyncDir, readDirIfExists, TEMP_PREFIX, TRASH_PREFIX } from './durable-fs.js';
-import { readTrainerManifest } from './trainer-files.js';
+import { fsStep, fsyncDir, isProcessAlive, leftoverPattern, lstatIfExists, readDirIfExists, removeOwnDir, TEMP_PREFIX } from './durable-fs.js';
+import { isLosskitSave, SAVE_FILES } from './trainer-files.js';
 
 export interface RecoveredSave {
   /** The sibling directory that was renamed to the save's name. */
@@ -18,24 +18,25 @@ export interface RecoveredSave {
  * saves beside it. When `dir` is missing, this puts the newest complete one back: the new save
  * if its files are complete (its losskit.json is written last), else the previous one. Returns
  * undefined when `dir` exists or nothing complete is found (the load then reports the missing dir).
+ * Leftovers of a writer that is still alive are not touched (that save is still under way), and
+ * only losskit's own files are removed from the others.
  */
 export async function recoverInterruptedSave(dir: string): Promise<RecoveredSave | undefined> {
   const target = path.resolve(dir);
-  if (await exists(target)) return undefined;
+  if (await lstatIfExists(target)) return undefined;
   const parent = path.dirname(target);
   const leftovers = await leftoversOf(parent, path.basename(target));
   const complete = [];
-  for (const leftover of leftovers) if (await isCompleteSave(path.join(parent, leftover.name))) complete.push(leftover);
+  for (const leftover of leftovers) if (await isLosskitSave(path.join(parent, leftover.name))) complete.push(leftover);
   // The new save wins over the previous one; among several of a kind, the most recently written.
   const chosen = complete.sort((a, b) => rank(b) - rank(a) || b.mtimeMs - a.mtimeMs)[0];
   if (!chosen) return undefined;
-  await fs.rename(path.join(parent, chosen.name), target);
+  await fsStep('restore', target, () => fs.rename(path.join(parent, chosen.name), target));
   await fsyncDir(parent);
   const removed: string[] = [];
   for (const other of leftovers) {
     if (other === chosen) continue;
-    await fs.rm(path.join(parent, other.name), { recursive: true, force: true });
-    removed.push(other.name);
+    if (await removeOwnDir(path.join(parent, other.name), SAVE_FILES)) removed.push(other.name);
   }
   return { from: path.join(parent, chosen.name), which: chosen.kind, removed };
 }
@@ -48,31 +49,18 @@ interface Leftover {
 
 const rank = (leftover: Leftover) => (leftover.kind === 'new' ? 1 : 0);
 
-/** `.tmp-<base>-<pid>-<8 hex>` and `.trash-<base>-<pid>-<8 hex>`, exactly as durable-fs names them. */
+/** `.tmp-<base>-<pid>-<8 hex>` and `.trash-<base>-<pid>-<8 hex>` of writers no longer alive. */
 async function leftoversOf(parent: string, base: string): Promise<Leftover[]> {
   const entries = await readDirIfExists(parent);
   if (!entries) return [];
-  const pattern = new RegExp(`^(${escapeRe(TEMP_PREFIX)}|${escapeRe(TRASH_PREFIX)})${escapeRe(base)}-\\d+-[0-9a-f]{8}$`);
+  const pattern = leftoverPattern(base);
   const found: Leftover[] = [];
   for (const name of entries) {
     const match = pattern.exec(name);
-    if (!match) continue;
-    const stat = await fs.stat(path.join(parent, name));
-    if (!stat.isDirectory()) continue;
+    if (!match || isProcessAlive(Number(match[2]))) continue;
+    const stat = await lstatIfExists(path.join(parent, name));
+    if (!stat?.isDirectory()) continue;
     found.push({ name, kind: match[1] === TEMP_PREFIX ? 'new' : 'previous', mtimeMs: stat.mtimeMs });
   }
   return found;
-}
-
-function escapeRe(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-async function isCompleteSave(dir: string): Promise<boolean> {
-  try {
-    await readTrainerManifest(dir);
-    return true;
-  } catch {
-    return false;
-  }
 }

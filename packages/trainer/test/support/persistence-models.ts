@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 export function buildMlp(seed = 7, inputs = 6, hidden = 16): tf.LayersModel {
   const model = tf.sequential();
@@ -44,4 +45,10 @@ export function snapshotDir(dir: string): Record<string, string> {
     out[path.relative(dir, file)] = fs.readFileSync(file).toString('base64');
   }
   return out;
+}
+
+/** The pid of a process that has exited: what a killed writer's leftovers carry in their names. */
+export function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '0']);
+  return child.pid!;
 }

@@ -1,0 +1,92 @@
+import { getLossRegistry, isSumSpec, loadPlugins, VersionMismatchError, type SavedLossSpec, type SavedSingleLossSpec } from '@losskit/core';
+import { MissingLossPluginError } from './errors.js';
+import type { SavedLossSpecs, TrainerManifest } from './trainer-files.js';
+
+export interface LoadTrainerOptions {
+  /**
+   * Plugin packages the application trusts, imported before the losses are resolved (besides
+   * the conventionally named packages discovery finds). The `plugins` list recorded in a save
+   * is never imported by itself: a saved directory cannot name code to run.
+   */
+  plugins?: readonly string[];
+}
+
+/** Every saved spec, whichever form the loss option had. */
+export function savedSpecsIn(losses: SavedLossSpecs): SavedLossSpec[] {
+  if (Array.isArray(losses)) return losses;
+  if (isSumSpec(losses as SavedLossSpec) || typeof (losses as SavedSingleLossSpec).name === 'string') return [losses as SavedLossSpec];
+  return Object.values(losses as Record<string, SavedLossSpec>);
+}
+
+function singleSpecsIn(spec: SavedLossSpec): SavedSingleLossSpec[] {
+  return isSumSpec(spec) ? spec.sum : [spec];
+}
+
+/**
+ * Makes every saved loss name resolvable before any tensor is made: the application's
+ * `plugins` first, then discovery of conventionally named packages, then a clear error naming
+ * the package the loss was saved from (or saying the application registered it). Resolving
+ * each spec once also checks the saved options against the installed plugin's schema.
+ */
+export async function ensureLossesResolvable(manifest: TrainerManifest, dir: string, options: LoadTrainerOptions): Promise<void> {
+  const registry = getLossRegistry();
+  const specs = savedSpecsIn(manifest.losses as SavedLossSpecs);
+  const singles = specs.flatMap(singleSpecsIn);
+  if (options.plugins?.length) await loadPlugins(options.plugins);
+  for (const single of singles) {
+    try {
+      // Discovery imports only packages named by the convention (see core's plugin-names.ts).
+      await registry.load([single.name]);
+    } catch (error) {
+      // By name as well: the plugin may have registered through another copy of core.
+      if (error instanceof VersionMismatchError || (error instanceof Error && error.name === 'VersionMismatchError')) {
+        throw savedWithVersion(single, dir, error);
+      }
+      throw error;
+    }
+  }
+  for (const single of singles) {
+    if (!registry.has(single.name)) {
+      const pkg = single.package;
+      throw new MissingLossPluginError(single.name, pkg?.name, pkg?.version, dir, manifest.trainer?.plugins ?? []);
+    }
+    checkPluginVersion(single, registry.describe(single.name).package, dir);
+  }
+  for (const spec of specs) (await registry.resolveAsync(spec)).dispose();
+}
+
+/** A plugin that refuses this core's API: say which plugin version the trainer was saved with. */
+function savedWithVersion(spec: SavedSingleLossSpec, dir: string, error: Error): VersionMismatchError {
+  const saved = spec.package;
+  const from = saved ? `${saved.name}@${saved.version}` : 'a plugin the application registered';
+  const fix = saved ? ` Install ${saved.name}@${saved.version} (the version the trainer was saved with) or another version built for this core.` : '';
+  return new VersionMismatchError(
+    `Cannot load the trainer saved in ${dir}: it was saved with loss '${spec.name}' from ${from}, but the installed plugin ` +
+      `cannot be used: ${error.message}${fix} Nothing in ${dir} was changed.`,
+  );
+}
+
+/** A plugin of another major version may compute a different loss under the same name. */
+function checkPluginVersion(spec: SavedSingleLossSpec, installed: { name: string; version: string } | undefined, dir: string): void {
+  const saved = spec.package;
+  if (!saved || !installed || saved.name !== installed.name) return;
+  if (major(saved.version) !== major(installed.version)) {
+    throw new VersionMismatchError(
+      `The trainer in ${dir} was saved with loss '${spec.name}' from ${saved.name}@${saved.version}, but ` +
+        `${installed.name}@${installed.version} is installed. Install ${saved.name}@^${major(saved.version)} ` +
+        `to continue this run with the same loss.`,
+    );
+  }
+}
+
+function major(version: string): string {
+  return version.split('.')[0] ?? version;
+}
+
+/**
+ * The loss specs as JSON with their `package` fields left out: names, options, weights and
+ * reductions are compared. The round trip through JSON.parse orders keys as a manifest's are.
+ */
+export function specsWithoutPackages(losses: unknown): string {
+  return JSON.stringify(JSON.parse(JSON.stringify(losses, (key, value: unknown) => (key === 'package' ? undefined : value))));
+}
