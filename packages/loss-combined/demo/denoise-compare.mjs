@@ -5,10 +5,11 @@
 // image-metrics.mjs) on held-out test images, mean and spread over seeds. Writes
 // docs/denoise-grid.png and docs/denoise-results.json and prints a markdown table.
 //
-//   pnpm demo:denoise     (env: DEMO_TRAIN, DEMO_EPOCHS, DEMO_BATCH, DEMO_SEEDS, DEMO_LOSSES, DEMO_TAG)
+//   pnpm demo:denoise     (env: DEMO_TRAIN, DEMO_EPOCHS, DEMO_BATCH, DEMO_SEEDS, DEMO_LOSSES, DEMO_LRS, DEMO_TAG,
+//                         DEMO_ZERO_BIAS=1 for tfjs's zero output bias, with which L2 and L1 collapse)
 //
 // DEMO_TAG=name writes docs/denoise-{grid,results}-name.* instead (e.g. a longer L2/L1 run:
-// DEMO_TAG=long DEMO_EPOCHS=4 DEMO_SEEDS=1 DEMO_LOSSES=L2,L1).
+// DEMO_TAG=long DEMO_EPOCHS=4 DEMO_SEEDS=1 DEMO_LOSSES=L2,L1 DEMO_LRS=0.003).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,7 @@ const TEST = 300;
 const EPOCHS = Number(process.env.DEMO_EPOCHS ?? 1);
 const BATCH = Number(process.env.DEMO_BATCH ?? 16);
 const SEEDS = Number(process.env.DEMO_SEEDS ?? 3);
-const LEARNING_RATES = [3e-4, 1e-3, 3e-3];
+const LEARNING_RATES = process.env.DEMO_LRS ? process.env.DEMO_LRS.split(',').map(Number) : [3e-4, 1e-3, 3e-3];
 const NOISE = 0.4;
 const DOCS = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs');
 const TAG = process.env.DEMO_TAG ? `-${process.env.DEMO_TAG.replace(/[^a-z0-9-]/gi, '')}` : '';
@@ -44,15 +45,22 @@ const noisyCopy = (clean, seed) =>
   tf.tidy(() => tf.clipByValue(tf.add(clean, tf.randomNormal(clean.shape, 0, NOISE, 'float32', seed)), 0, 1));
 
 // The conv autoencoder of bench/ (conv 16, pool, conv 16, upsample, conv 1): small enough that
-// 25 training runs fit a shared 2-core machine.
-function autoencoder(seed) {
+// 25 training runs fit a shared 2-core machine. The output bias starts at the logit of the mean
+// training pixel: with tfjs's zero bias the sigmoid starts at 0.5, Adam drives the logits to
+// about -15 within 20 steps (background is 81% of MNIST's pixels) and the saturated sigmoid
+// then passes no gradient: L2 and L1 collapsed to black (diagnose-collapse.mjs shows it).
+function autoencoder(seed, outputBias) {
   const model = tf.sequential();
   const he = (k) => tf.initializers.heNormal({ seed: seed * 10 + k });
   model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: he(1) }));
   model.add(tf.layers.maxPooling2d({ poolSize: [2, 2] }));
   model.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: he(2) }));
   model.add(tf.layers.upSampling2d({ size: [2, 2] }));
-  model.add(tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 10 + 3 }) }));
+  model.add(tf.layers.conv2d({
+    filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid',
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 10 + 3 }),
+    biasInitializer: tf.initializers.constant({ value: outputBias }),
+  }));
   return model;
 }
 
@@ -73,7 +81,7 @@ function metrics(outputs, clean) {
 }
 
 async function train(loss, lr, seed, data) {
-  const model = autoencoder(seed);
+  const model = autoencoder(seed, data.outputBias);
   const trainer = new Trainer({ model, optimizer: tf.train.adam(lr), loss: loss.spec, verbose: false });
   const start = Date.now();
   await trainer.fit(data.noisyTrain, data.cleanTrain, { epochs: EPOCHS, batchSize: BATCH, seed, verbose: 0 });
@@ -97,6 +105,8 @@ const data = {
   cleanTest: tf.tensor4d(testSet.pixels, [testSet.count, 28, 28, 1]),
 };
 data.noisyTrain = noisyCopy(data.cleanTrain, 11);
+const meanPixel = tf.tidy(() => tf.mean(data.cleanTrain).dataSync()[0]);
+data.outputBias = process.env.DEMO_ZERO_BIAS ? 0 : Math.log(meanPixel / (1 - meanPixel));
 data.noisyValidation = noisyCopy(data.cleanValidation, 12);
 data.noisyTest = noisyCopy(data.cleanTest, 13);
 const cleanValidation = imagesOf(data.cleanValidation, VALIDATION);
@@ -155,7 +165,7 @@ const report = {
   backend: tf.getBackend(), train: TRAIN, validation: VALIDATION, test: TEST, epochs: EPOCHS, batchSize: BATCH,
   steps: EPOCHS * Math.ceil(TRAIN / BATCH), noiseSigma: NOISE, learningRates: LEARNING_RATES, seeds: SEEDS,
   selection: 'per loss, the learning rate with the lowest value of that loss on the validation split (seed 1)',
-  minutes: +((Date.now() - demoStart) / 60000).toFixed(1), noisyInput: noisy, results,
+  outputBias: data.outputBias, minutes: +((Date.now() - demoStart) / 60000).toFixed(1), noisyInput: noisy, results,
 };
 writeFileSync(join(DOCS, `denoise-results${TAG}.json`), JSON.stringify(report, null, 2) + '\n');
 console.log('\n| loss | best lr | PSNR (dB) mean ± sd | SSIM mean ± sd | all-black outputs |\n|---|---|---|---|---|');
