@@ -38,7 +38,7 @@ if (BACKEND === 'wasm') await load('@losskit/wasm-training');
 if (!(await tf.setBackend(BACKEND))) throw new Error(`backend ${BACKEND} did not initialise`);
 if (BACKEND === 'cpu') tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
 
-const resolved = await getLossRegistry().resolveAsync({
+const resolved = await getLossRegistry().resolve({
   name: 'combined',
   options: { alpha: ALPHA, layers: LAYERS.map((name) => ({ name, weight: 1 })) },
 });

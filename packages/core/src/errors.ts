@@ -1,8 +1,29 @@
-/** Base class: every error losskit throws on purpose is one of these. */
+/** Where an error records the names of its classes, shared by every copy of every losskit package. */
+const CLASS_NAMES = Symbol.for('losskit.error.classes');
+
+/**
+ * Base class: every error losskit throws on purpose is one of these.
+ *
+ * `instanceof` works across copies of a package (two installed versions, a CommonJS and an ES
+ * module copy): each error carries the names of its class chain under a `Symbol.for` key, and
+ * `instanceof SomeLossKitError` also accepts an error whose chain names that class.
+ */
 export class LossKitError extends Error {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+    const names: string[] = [];
+    for (let proto: unknown = new.target.prototype; proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+      names.push((proto as { constructor: { name: string } }).constructor.name);
+    }
+    Object.defineProperty(this, CLASS_NAMES, { value: names, enumerable: false });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    if (Object.prototype.isPrototypeOf.call(this.prototype, value)) return true;
+    const names = (value as { [CLASS_NAMES]?: unknown })[CLASS_NAMES];
+    return Array.isArray(names) && names.includes(this.name);
   }
 }
 
@@ -13,13 +34,35 @@ export class UnknownLossError extends LossKitError {
     readonly registered: readonly string[],
     readonly suggestion: string | undefined,
     readonly packageToInstall: string,
+    /** True when `packageToInstall` is known to provide the name (a first-party loss not loaded). */
+    readonly firstParty = false,
   ) {
     const didYouMean = suggestion ? ` Did you mean '${suggestion}'?` : '';
     const known = registered.length ? registered.join(', ') : '(none)';
     super(
-      `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ` +
-        `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageToInstall}\`) ` +
-        `and import it once (\`import '${packageToInstall}'\`) before resolving the loss.`,
+      firstParty
+        ? `Loss '${lossName}' is provided by ${packageToInstall}, which is not loaded. Install it ` +
+            `(\`pnpm add ${packageToInstall}\`) and import it once (\`import '${packageToInstall}'\`), or resolve ` +
+            `with \`await registry.resolve(spec)\`, which imports it by itself.`
+        : `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ` +
+            `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageToInstall}\`) ` +
+            `and import it once (\`import '${packageToInstall}'\`) before resolving the loss.`,
+    );
+  }
+}
+
+/** A plugin registering a first-party loss name (e.g. Keras's 'huber') without `override: true`. */
+export class ReservedLossNameError extends LossKitError {
+  constructor(
+    readonly lossName: string,
+    readonly ownerPackage: string,
+    readonly newOwner: string,
+  ) {
+    super(
+      `Loss name '${lossName}' belongs to ${ownerPackage} (one identifier means one loss, whatever is ` +
+        `imported first); ${newOwner} tried to register it. Use a name of your own (third-party plugins ` +
+        `should use their own prefix), or declare \`override: true\` to replace it on purpose: ` +
+        `\`registry.describe('${lossName}').overrides\` then says what it replaced.`,
     );
   }
 }

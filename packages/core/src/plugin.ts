@@ -12,13 +12,23 @@ export interface LossPlugin {
    * for sequence losses. Must not dispose its inputs; runs inside tf.tidy.
    */
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
+  /**
+   * True for a loss that gives one value for the whole batch (a scalar), as Keras's dice and
+   * tversky do with axis=None; reductions and sample weights then follow Keras for scalars.
+   */
+  readonly batchScalar?: boolean;
   /** Optional check of input shapes; throw a ShapeMismatchError to refuse them. */
   validateShapes?(yTrue: readonly number[], yPred: readonly number[]): void;
   /**
    * Optional asynchronous setup that compute() needs (loading a pretrained network, say).
-   * `registry.resolveAsync` awaits it; after a synchronous `resolve`, await `resolved.prepare()`.
+   * `registry.resolve` awaits it; `registry.resolveSync` refuses a plugin that has it.
    */
   prepare?(): Promise<void>;
+  /**
+   * Optional, with `prepare`: whether the setup is done already (an injected network, say).
+   * Without it a plugin that has `prepare` counts as unprepared until `prepare` has run.
+   */
+  isPrepared?(): boolean;
   /** Frees tensors the plugin holds (not shared dependencies). */
   dispose?(): void;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { getLossRegistry, reduceLoss, ShapeMismatchError, LossSpecError, registerLossFunction, type SumResolvedLoss } from '@losskit/core';
+import { getLossRegistry, reduceLoss, ShapeMismatchError, LossSpecError, registerLossFunction } from '@losskit/core';
 
 const values = () => tf.tensor1d([1, 2, 3, 6]);
 const weights = () => tf.tensor1d([0.5, 0, 2, 1]);
@@ -38,14 +38,31 @@ describe('core: reductions (Keras 3 semantics, hand-computed)', () => {
     expect(Array.from(out.dataSync())).to.deep.equal([0.5, 0, 6, 6]);
   });
 
-  it('broadcasts [batch] weights over per-timestep losses and counts the weights per value', () => {
-    const perStep = tf.tensor2d([[1, 3], [2, 4]]);
+  it('[batch, 1] weights weigh each sample of per-timestep losses; mean_with_sample_weight divides by the weights as given (Keras 3)', () => {
+    const perStep = tf.tensor2d([[1, 3, 2], [2, 4, 0]]);
+    const w = tf.tensor2d([[1], [3]]);
+    // weighted: 1 + 3 + 2 + 6 + 12 + 0 = 24 over 6 values
+    expect(scalarOf(reduceLoss(perStep, 'sum_over_batch_size', w))).to.be.closeTo(24 / 6, 1e-6);
+    // Keras 3 divides by sum(sample_weight) = 4, not by the broadcast weights (12): Keras 2 did that
+    expect(scalarOf(reduceLoss(perStep, 'mean_with_sample_weight', w))).to.be.closeTo(24 / 4, 1e-6);
+    expect(scalarOf(reduceLoss(perStep, 'sum', w))).to.be.closeTo(24, 1e-6);
+  });
+
+  it('[batch] weights on [batch, time] values: NumPy broadcasting where it applies (Keras 3), per sample otherwise (extension)', () => {
+    // batch 2, time 3: Keras refuses; losskit reads the weights as [batch, 1]
+    const perStep = tf.tensor2d([[1, 3, 2], [2, 4, 0]]);
     const w = tf.tensor1d([1, 3]);
-    // weighted: 1 + 3 + 6 + 12 = 22
-    expect(scalarOf(reduceLoss(perStep, 'sum_over_batch_size', w))).to.be.closeTo(22 / 4, 1e-6);
-    // broadcast weights sum: 1 + 1 + 3 + 3 = 8
-    expect(scalarOf(reduceLoss(perStep, 'mean_with_sample_weight', w))).to.be.closeTo(22 / 8, 1e-6);
-    expect(scalarOf(reduceLoss(perStep, 'sum', tf.tensor2d([[1], [3]])))).to.be.closeTo(22, 1e-6);
+    expect(scalarOf(reduceLoss(perStep, 'mean_with_sample_weight', w))).to.be.closeTo(24 / 4, 1e-6);
+    expect(Array.from(reduceLoss(perStep, 'none', w).dataSync())).to.deep.equal([1, 3, 2, 6, 12, 0]);
+    // batch = time = 2: Keras multiplies from the last axis, weighting the time steps
+    const square = tf.tensor2d([[1, 3], [2, 4]]);
+    expect(Array.from(reduceLoss(square, 'none', w).dataSync())).to.deep.equal([1, 9, 2, 12]);
+  });
+
+  it('under none, [batch, 1] weights on [batch] values give [batch, 1] (Keras 3 expands the values)', () => {
+    const out = reduceLoss(values(), 'none', tf.tensor2d([[0.5], [0], [2], [1]]));
+    expect(out.shape).to.deep.equal([4, 1]);
+    expect(Array.from(out.dataSync())).to.deep.equal([0.5, 0, 6, 6]);
   });
 
   it('all-zero weights reduce to 0 rather than NaN', () => {
@@ -65,10 +82,10 @@ describe('core: reductions (Keras 3 semantics, hand-computed)', () => {
     const yPred = tf.tensor2d([[0, 0], [0, 2], [2, 4]]);
     // mean-absolute-error per sample: [1, 1, 1]; mse per sample: [1, 2, 2]
     const w = tf.tensor1d([1, 2, 3]);
-    expect(scalarOf(registry.resolve({ name: 'mae', reduction: 'sum' }).compute(yTrue, yPred, w))).to.be.closeTo(6, 1e-6);
-    expect(scalarOf(registry.resolve({ name: 'mean-absolute-error', reduction: 'mean_with_sample_weight' }).compute(yTrue, yPred, w))).to.be.closeTo(1, 1e-6);
-    const none = registry.resolve({ name: 'meanSquaredError', reduction: 'none' }).compute(yTrue, yPred, w);
-    expect(Array.from(none.dataSync())).to.deep.equal([1, 4, 6]);
+    expect(scalarOf(registry.resolveSync({ name: 'mae', reduction: 'sum' }).reduced(yTrue, yPred, w))).to.be.closeTo(6, 1e-6);
+    expect(scalarOf(registry.resolveSync({ name: 'mean-absolute-error', reduction: 'mean_with_sample_weight' }).reduced(yTrue, yPred, w))).to.be.closeTo(1, 1e-6);
+    const none = registry.resolveSync({ name: 'meanAbsoluteError', reduction: 'none' }).reduced(yTrue, yPred, w);
+    expect(Array.from(none.dataSync())).to.deep.equal([1, 2, 3]);
   });
 
   it('every reduction is differentiable, with the gradient of its formula', () => {
@@ -87,7 +104,7 @@ describe('core: reductions (Keras 3 semantics, hand-computed)', () => {
   });
 
   it('an unknown reduction is refused with the valid ones', () => {
-    expect(() => getLossRegistry().resolve({ name: 'mae', reduction: 'avg' as never })).to.throw(
+    expect(() => getLossRegistry().resolveSync({ name: 'mae', reduction: 'avg' as never })).to.throw(
       LossSpecError,
       /unknown reduction "avg"; use one of sum_over_batch_size, sum, mean_with_sample_weight, none/,
     );
@@ -100,39 +117,42 @@ describe('core: weighted-sum specs', () => {
   });
 
   it('adds the terms per sample with their weights, then reduces once', () => {
-    const loss = getLossRegistry().resolve({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction: 'sum' });
+    const loss = getLossRegistry().resolveSync({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction: 'sum' });
     expect(loss.name).to.equal('mean-absolute-error+hinge');
     const yTrue = tf.tensor2d([[0, 0], [1, 1]]);
     const yPred = tf.tensor2d([[2, 0], [1, 4]]);
-    // mae: [1, 1.5]; hinge = mean(max(0, 1 - t*p)): [1, 0]; per sample: [1 + 0.25, 1.5 + 0]
-    expect(Array.from(loss.perSample(yTrue, yPred).dataSync())).to.deep.equal([1.25, 1.5]);
-    expect(scalarOf(loss.compute(yTrue, yPred))).to.be.closeTo(2.75, 1e-6);
+    // mae: [1, 1.5]; hinge = mean(max(0, 1 - t*p)) with the {0, 1} labels turned into {-1, 1}
+    // (Keras 3): [(3 + 1) / 2, 0] = [2, 0]; per sample: [1 + 0.25 * 2, 1.5 + 0]
+    expect(Array.from(loss.perSample(yTrue, yPred).dataSync())).to.deep.equal([1.5, 1.5]);
+    expect(scalarOf(loss.compute(yTrue, yPred))).to.be.closeTo(3, 1e-6);
   });
 
-  it("termValues reduce each term like the sum, so the weighted terms add up to it, for every reduction", () => {
+  it("reducedWithTerms reduces each term like the sum, so the weighted terms add up to it, for every reduction", () => {
     const yTrue = tf.tensor2d([[0, 0], [1, 1], [2, 0]]);
     const yPred = tf.tensor2d([[2, 0], [1, 4], [0, 0]]);
     const w = tf.tensor1d([1, 0.5, 2]);
     for (const reduction of ['sum_over_batch_size', 'sum', 'mean_with_sample_weight'] as const) {
-      const loss = getLossRegistry().resolve({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction }) as SumResolvedLoss;
-      const terms = loss.termValues(yTrue, yPred, w);
-      const recombined = terms.get('mean-absolute-error')!.dataSync()[0]! + 0.25 * terms.get('hinge')!.dataSync()[0]!;
-      expect(recombined, reduction).to.be.closeTo(scalarOf(loss.compute(yTrue, yPred, w)), 1e-6);
+      const loss = getLossRegistry().resolveSync({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction });
+      expect(loss.terms).to.deep.equal([{ name: 'mean-absolute-error', weight: 1 }, { name: 'hinge', weight: 0.25 }]);
+      const { value, terms } = loss.reducedWithTerms(yTrue, yPred, w);
+      const recombined = terms[0]!.dataSync()[0]! + 0.25 * terms[1]!.dataSync()[0]!;
+      expect(recombined, reduction).to.be.closeTo(value.dataSync()[0]!, 1e-6);
+      expect(value.dataSync()[0]!, reduction).to.be.closeTo(scalarOf(loss.reduced(yTrue, yPred, w)), 1e-6);
     }
   });
 
   it('its saved spec is plain JSON that resolves to the same loss', () => {
     const registry = getLossRegistry();
-    const loss = registry.resolve({ sum: [{ name: 'l1', weight: 2 }, 'logcosh'] });
-    const again = registry.resolve(JSON.parse(JSON.stringify(loss.spec)));
+    const loss = registry.resolveSync({ sum: [{ name: 'l1', weight: 2 }, 'logcosh'] });
+    const again = registry.resolveSync(JSON.parse(JSON.stringify(loss.spec)));
     const yTrue = tf.randomNormal([4, 3], 0, 1, 'float32', 1);
     const yPred = tf.randomNormal([4, 3], 0, 1, 'float32', 2);
     expect(scalarOf(again.compute(yTrue, yPred))).to.equal(scalarOf(loss.compute(yTrue, yPred)));
   });
 
   it('refuses an empty sum and a reduction set on a term', () => {
-    expect(() => getLossRegistry().resolve({ sum: [] })).to.throw(LossSpecError, /at least one term/);
-    expect(() => getLossRegistry().resolve({ sum: [{ name: 'mae', reduction: 'sum' }] })).to.throw(LossSpecError, /set it once on the sum/);
+    expect(() => getLossRegistry().resolveSync({ sum: [] })).to.throw(LossSpecError, /at least one term/);
+    expect(() => getLossRegistry().resolveSync({ sum: [{ name: 'mae', reduction: 'sum' }] })).to.throw(LossSpecError, /set it once on the sum/);
   });
 
   it('keeps tensors flat across calls and when a term throws', () => {
@@ -142,8 +162,8 @@ describe('core: weighted-sum specs', () => {
       throw new Error('boom');
     });
     const registry = getLossRegistry();
-    const good = registry.resolve({ sum: ['mae', 'hinge'] });
-    const bad = registry.resolve({ sum: ['mae', name] });
+    const good = registry.resolveSync({ sum: ['mae', 'hinge'] });
+    const bad = registry.resolveSync({ sum: ['mae', name] });
     const yTrue = tf.ones([8, 4]);
     const yPred = tf.zeros([8, 4]);
     good.compute(yTrue, yPred).dispose();

@@ -28,7 +28,7 @@ const biasInit = bias === 'mean' ? Math.log(meanPixel / (1 - meanPixel)) : 0;
 const out = tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 13 }), biasInitializer: tf.initializers.constant({ value: biasInit }) });
 const clean = tf.tensor4d(pixels, [count, 28, 28, 1]);
 const noisy = tf.tidy(() => tf.clipByValue(tf.add(clean, tf.randomNormal(clean.shape, 0, 0.4, 'float32', 11)), 0, 1));
-const loss = getLossRegistry().resolve(lossName);
+const loss = getLossRegistry().resolveSync(lossName);
 const optimizer = tf.train.adam(Number(lr));
 for (let step = 0; step < Number(steps); step++) {
   const start = (step * 16) % count;

@@ -65,6 +65,11 @@ export class CombinedLoss implements LossPlugin {
     if (!this.extractor && this.loader) this.useExtractor(await this.loader.load());
   }
 
+  /** An injected extractor instance needs no loading, so `resolveSync` may use the loss. */
+  isPrepared(): boolean {
+    return this.extractor !== undefined;
+  }
+
   validateShapes(yTrue: readonly number[], yPred: readonly number[]): void {
     for (const [label, shape] of [['y_true', yTrue], ['y_pred', yPred]] as const) {
       if (shape.length !== 4) {

@@ -24,6 +24,6 @@ export function requireExtractor(loss: string, extractor: FeatureExtractor | und
   if (extractor) return extractor;
   throw new FeatureExtractorNotReadyError(
     `Loss '${loss}': its feature extractor is still loading. Resolve the loss with ` +
-      `\`await registry.resolveAsync(spec)\`, or \`await resolved.prepare()\` after \`resolve\`, before computing it.`,
+      `\`await registry.resolve(spec)\` before computing it (resolveSync refuses such a loss).`,
   );
 }

@@ -19,6 +19,6 @@ export { allowExtractorModels, clearAllowedExtractorModels, ExtractorModelNotAll
 export { featureDistance, unitNormalizeChannels, LPIPS_EPSILON } from './feature-distance.js';
 export { constantFeatures } from './constant-features.js';
 export { prepareImages, assertChannelsFit } from './prepare-images.js';
-export { FeatureExtractorLoadError, FeatureExtractorNotReadyError } from './errors.js';
+export { CombinedInputError, FeatureExtractorLoadError, FeatureExtractorNotReadyError } from './errors.js';
 export { assertExtractorLayers, requireExtractor } from './extractor-checks.js';
 export { PACKAGE } from './package-info.js';

@@ -27,7 +27,7 @@ describe('loss-ssim: finite values and gradients where SSIM implementations give
 
   for (const spec of specs) {
     it(`${JSON.stringify(spec)}: finite on constant, all-zero, identical and extreme images`, () => {
-      const loss = getLossRegistry().resolve(spec);
+      const loss = getLossRegistry().resolveSync(spec);
       const scale = (spec.options as { maxVal?: number } | undefined)?.maxVal ?? 1;
       tf.tidy(() => {
         const cases: [string, tf.Tensor, tf.Tensor][] = fills.map(([label, a, b]) => [
@@ -66,11 +66,11 @@ describe('loss-ssim: finite values and gradients where SSIM implementations give
   });
 
   it('refuses images too small for the scales, naming the minimum size and how many scales fit', () => {
-    const loss = getLossRegistry().resolve('ms-ssim');
+    const loss = getLossRegistry().resolveSync('ms-ssim');
     const images = tf.zeros([1, 28, 28, 1]);
     expect(() => loss.perSample(images, images)).to.throw(ShapeMismatchError, /28x28, but 5 scales with the 11x11 window need at least 161x161.*pass 2 weights/);
-    expect(() => getLossRegistry().resolve('ssim').perSample(tf.zeros([1, 8, 28, 1]), tf.zeros([1, 8, 28, 1]))).to.throw(ShapeMismatchError, /at least 11x11.*shortSides: 'skip-blur'/);
-    expect(() => getLossRegistry().resolve('ssim').perSample(tf.zeros([1, 28, 1]), tf.zeros([1, 28, 1]))).to.throw(ShapeMismatchError, /rank 4/);
+    expect(() => getLossRegistry().resolveSync('ssim').perSample(tf.zeros([1, 8, 28, 1]), tf.zeros([1, 8, 28, 1]))).to.throw(ShapeMismatchError, /at least 11x11.*shortSides: 'skip-blur'/);
+    expect(() => getLossRegistry().resolveSync('ssim').perSample(tf.zeros([1, 28, 1]), tf.zeros([1, 28, 1]))).to.throw(ShapeMismatchError, /rank 4/);
     images.dispose();
     loss.dispose();
   });

@@ -12,7 +12,7 @@ describe('loss-ssim against pytorch_msssim and Keras 3 (float64 references)', ()
   const resolved = new Map<string, ResolvedLoss>();
   const resolve = (loss: string, options: Record<string, unknown>) => {
     const key = JSON.stringify([loss, options]);
-    if (!resolved.has(key)) resolved.set(key, getLossRegistry().resolve({ name: loss, options }));
+    if (!resolved.has(key)) resolved.set(key, getLossRegistry().resolveSync({ name: loss, options }));
     return resolved.get(key)!;
   };
 
