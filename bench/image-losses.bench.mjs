@@ -14,6 +14,7 @@ await load('@losskit/wasm-training');
 const { getLossRegistry } = await load('@losskit/core');
 await load('@losskit/loss-ssim');
 await load('@losskit/loss-image');
+await load('@losskit/loss-mse'); // 'mean-squared-error'
 
 const BATCH = 16;
 const SIZE = 28;

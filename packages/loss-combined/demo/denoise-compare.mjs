@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@losskit/loss-combined';
 import '@losskit/loss-ssim';
+import '@losskit/loss-mse'; // 'mean-squared-error' lives in @losskit/loss-mse
 import { getLossRegistry } from '@losskit/core';
 import { selectBackend, Trainer } from '@losskit/trainer';
 import { psnr, ssim } from './image-metrics.mjs';

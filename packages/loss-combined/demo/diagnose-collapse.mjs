@@ -9,6 +9,7 @@
 // logit of the mean training pixel (the fix the comparison uses).
 import * as tf from '@tensorflow/tfjs';
 import { getLossRegistry } from '@losskit/core';
+import '@losskit/loss-mse'; // 'mean-squared-error' lives in @losskit/loss-mse
 import { selectBackend } from '@losskit/trainer';
 import { readMnistImages } from './mnist.mjs';
 
