@@ -1,10 +1,25 @@
 // Benchmarks @losskit/loss-combined: one training step of a small conv autoencoder with the
 // `combined` plugin against the seed article's naive form of the same loss (both extractor
 // calls inside the loss, under the gradient tape), on the same model, batch and frozen
-// MobileNetV2. Repetitions are interleaved and medians compared; peak tensor bytes come from
-// tf.profile. Prints one JSON line per figure set, with "pass" false where a target is missed.
+// MobileNetV2, on the cpu backend and on wasm (the embedded default, with
+// @losskit/wasm-training), each in its own process (kernel registrations are process-wide).
+// Repetitions are interleaved and medians compared; peak tensor bytes come from tf.profile.
+// Prints one JSON line per figure set and backend, with "pass" false where a target is missed.
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { convAutoencoder, noisyBatch } from './conv-autoencoder.mjs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const backendArg = process.argv.indexOf('--backend');
+if (backendArg < 0) {
+  let failed = false;
+  for (const backend of ['cpu', 'wasm']) {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--backend', backend], { stdio: ['ignore', 'inherit', 'inherit'] });
+    failed ||= child.status !== 0;
+  }
+  process.exit(failed ? 1 : 0);
+}
+const BACKEND = process.argv[backendArg + 1];
 
 // bench/ has no dependencies of its own: resolve packages the way @losskit/loss-combined does.
 const requireFromPkg = createRequire(new URL('../packages/loss-combined/package.json', import.meta.url));
@@ -19,8 +34,9 @@ const REPS = Number(process.env.BENCH_REPS ?? 5);
 const ALPHA = 0.5;
 const LAYERS = ['block_1_expand_relu', 'block_3_expand_relu'];
 
-await tf.setBackend('cpu');
-tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
+if (BACKEND === 'wasm') await load('@losskit/wasm-training');
+if (!(await tf.setBackend(BACKEND))) throw new Error(`backend ${BACKEND} did not initialise`);
+if (BACKEND === 'cpu') tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
 
 const resolved = await getLossRegistry().resolve({
   name: 'combined',
@@ -42,20 +58,8 @@ function naiveLoss(yTrue, yPred) {
 }
 const pluginLoss = (yTrue, yPred) => resolved.compute(yTrue, yPred);
 
-function autoencoder() {
-  const init = (seed) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [SIZE, SIZE, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }));
-  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  model.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2) }));
-  model.add(tf.layers.upSampling2d({ size: [2, 2] }));
-  model.add(tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid', kernelInitializer: init(3) }));
-  return model;
-}
-
-const model = autoencoder();
-const clean = tf.randomUniform([BATCH, SIZE, SIZE, 1], 0, 1, 'float32', 42);
-const noisy = tf.clipByValue(tf.add(clean, tf.randomNormal([BATCH, SIZE, SIZE, 1], 0, 0.3, 'float32', 43)), 0, 1);
+const model = convAutoencoder(tf, SIZE);
+const { clean, noisy } = noisyBatch(tf, BATCH, SIZE);
 const vars = model.trainableWeights.map((w) => w.read());
 // Learning rate 0: a full step (forward, loss, backward, update) that leaves the weights as they
 // were, so every repetition of either form sees the same model.

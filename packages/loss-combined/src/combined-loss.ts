@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   inject,
-  InvalidOptionsError,
   LOSS_OPTIONS,
   RegisterLoss,
   ShapeMismatchError,
@@ -9,7 +8,7 @@ import {
   type LossPlugin,
 } from '@losskit/core';
 import { constantFeatures } from './constant-features.js';
-import { FeatureExtractorNotReadyError } from './errors.js';
+import { assertExtractorLayers, requireExtractor } from './extractor-checks.js';
 import { extractorLoaderFor } from './extractors/extractor-cache.js';
 import { featureDistance } from './feature-distance.js';
 import {
@@ -98,7 +97,7 @@ export class CombinedLoss implements LossPlugin {
 
   /** The feature term alone, per sample. */
   perceptual(yTrue: tf.Tensor4D, yPred: tf.Tensor4D): tf.Tensor1D {
-    const extractor = this.requireExtractor();
+    const extractor = requireExtractor('combined', this.extractor);
     const extract = (images: tf.Tensor4D) =>
       extractor.extract(prepareImages(images, extractor, this.options.input), this.layerNames);
     const featuresTrue = constantFeatures(yTrue, extract);
@@ -110,25 +109,8 @@ export class CombinedLoss implements LossPlugin {
   }
 
   private useExtractor(extractor: FeatureExtractor): void {
-    const known = new Set(extractor.layerNames);
-    const problems = this.options.layers
-      .map((layer, i) => ({ layer, i }))
-      .filter(({ layer }) => !known.has(layer.name))
-      .map(({ layer, i }) => ({
-        option: `layers.${i}.name`,
-        message: `the feature extractor (${extractor.description}) has no layer '${layer.name}'; its layers are: ${extractor.layerNames.join(', ')}`,
-        received: layer.name,
-      }));
-    if (problems.length) throw new InvalidOptionsError('combined', problems);
+    assertExtractorLayers('combined', extractor, this.options.layers);
     this.extractor = extractor;
-  }
-
-  private requireExtractor(): FeatureExtractor {
-    if (this.extractor) return this.extractor;
-    throw new FeatureExtractorNotReadyError(
-      `Loss 'combined': its feature extractor is still loading. Resolve the loss with ` +
-        `\`await registry.resolve(spec)\` before computing it (resolveSync refuses such a loss).`,
-    );
   }
 }
 

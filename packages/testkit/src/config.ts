@@ -16,11 +16,15 @@ export const CHECK_IDS = [
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
-/** Inputs filled with one value each, where a loss must stay finite (values and gradient). */
+/**
+ * Inputs where a loss must stay finite (values and gradient): each tensor filled with one
+ * value, or 'random' (drawn from valueRange, as the other checks draw them), or for y_pred
+ * 'same' (identical to y_true).
+ */
 export interface EdgeCase {
   label: string;
-  yTrue: number;
-  yPred: number;
+  yTrue: number | 'random';
+  yPred: number | 'random' | 'same';
 }
 
 export interface Tolerance {
@@ -33,6 +37,12 @@ export interface Tolerance {
 export interface GradientTolerance extends Tolerance {
   /** Central-difference step, relative to max(1, |y_pred|). */
   step?: number;
+  /**
+   * Compare at most this many elements of y_pred, evenly spaced (default: all). For losses
+   * that need large inputs (MS-SSIM's five scales need 161x161 images), where differencing
+   * every element would take minutes.
+   */
+  maxElements?: number;
 }
 
 /**
@@ -54,7 +64,13 @@ export interface LossPluginTestConfig {
   inputs?: readonly (readonly number[])[];
   /** Ranges random inputs are drawn from. Default: [-1, 1] for both. */
   valueRange?: { yTrue?: readonly [number, number]; yPred?: readonly [number, number] };
-  /** Default: zeros, equal large values, large values apart. */
+  /**
+   * The range a loss's inputs must lie in (images in [0, maxVal], probabilities in [0, 1]).
+   * When set, random inputs are drawn from it and the default edge cases are taken inside it
+   * (edgeCasesForRange): the default ones (1e4 and -1e4) lie outside such a range.
+   */
+  inputRange?: readonly [number, number];
+  /** Default: zeros, equal large values, large values apart; with inputRange, edgeCasesForRange(inputRange). */
   edgeCases?: readonly EdgeCase[];
   /** Expected per-sample shape for an input shape. Default: the input shape without its last axis. */
   perSampleShape?: (inputShape: readonly number[]) => number[];
@@ -74,7 +90,7 @@ export interface LossPluginTestConfig {
 }
 
 export type NormalizedConfig = Required<
-  Omit<LossPluginTestConfig, 'aliases' | 'defaults' | 'reference' | 'container' | 'valueRange' | 'tolerance' | 'gradient'>
+  Omit<LossPluginTestConfig, 'aliases' | 'defaults' | 'reference' | 'container' | 'valueRange' | 'tolerance' | 'gradient' | 'inputRange'>
 > &
   Pick<LossPluginTestConfig, 'aliases' | 'defaults' | 'reference' | 'container'> & {
     valueRange: { yTrue: readonly [number, number]; yPred: readonly [number, number] };
@@ -89,6 +105,25 @@ export const DEFAULT_EDGE_CASES: readonly EdgeCase[] = [
   { label: 'zero target, large prediction', yTrue: 0, yPred: 1e4 },
 ];
 
+/**
+ * Edge cases inside [low, high]: both ends, the ends against each other, a constant middle,
+ * identical random inputs, random against each end. For losses such as SSIM whose inputs
+ * must lie in a data range: constant, all-zero, identical and extreme images.
+ */
+export function edgeCasesForRange([low, high]: readonly [number, number]): EdgeCase[] {
+  const middle = (low + high) / 2;
+  return [
+    { label: 'both at the low end', yTrue: low, yPred: low },
+    { label: 'both at the high end', yTrue: high, yPred: high },
+    { label: 'low end against high end', yTrue: low, yPred: high },
+    { label: 'high end against low end', yTrue: high, yPred: low },
+    { label: 'constant middle against other constant', yTrue: middle, yPred: (middle + high) / 2 },
+    { label: 'identical random inputs', yTrue: 'random', yPred: 'same' },
+    { label: 'random against the low end', yTrue: 'random', yPred: low },
+    { label: 'low end against random', yTrue: low, yPred: 'random' },
+  ];
+}
+
 export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig {
   if (!config || typeof config.name !== 'string' || !config.name) {
     throw new TestkitUsageError('@losskit/testkit: the config needs the name of the loss to check, e.g. { name: "huber" }.');
@@ -100,8 +135,11 @@ export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig 
     validOptions: config.validOptions ?? [],
     invalidOptions: config.invalidOptions ?? [],
     inputs: config.inputs ?? [[4, 3], [2, 5], [3, 2, 4]],
-    valueRange: { yTrue: config.valueRange?.yTrue ?? [-1, 1], yPred: config.valueRange?.yPred ?? [-1, 1] },
-    edgeCases: config.edgeCases ?? DEFAULT_EDGE_CASES,
+    valueRange: {
+      yTrue: config.valueRange?.yTrue ?? config.inputRange ?? [-1, 1],
+      yPred: config.valueRange?.yPred ?? config.inputRange ?? [-1, 1],
+    },
+    edgeCases: config.edgeCases ?? (config.inputRange ? edgeCasesForRange(checkedRange(config.inputRange)) : DEFAULT_EDGE_CASES),
     perSampleShape: config.perSampleShape ?? ((shape) => shape.slice(0, -1)),
     reference: config.reference,
     container: config.container,
@@ -113,8 +151,16 @@ export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig 
       step: config.gradient?.step ?? 1e-2,
       rtol: config.gradient?.rtol ?? 1e-2,
       atol: config.gradient?.atol ?? 1e-4,
+      maxElements: config.gradient?.maxElements ?? Infinity,
     },
     seed: config.seed ?? 20240607,
     skip: config.skip ?? [],
   };
+}
+
+function checkedRange(range: readonly [number, number]): readonly [number, number] {
+  if (!Array.isArray(range) || range.length !== 2 || !(range[0] < range[1])) {
+    throw new TypeError(`@losskit/testkit: inputRange must be [low, high] with low < high, got ${JSON.stringify(range)}.`);
+  }
+  return range;
 }

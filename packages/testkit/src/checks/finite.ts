@@ -5,7 +5,7 @@ import type { LossCheck } from './check.js';
 
 export const finiteCheck: LossCheck = {
   id: 'finite',
-  title: 'stays finite, with a finite gradient, on edge inputs (zeros, large values)',
+  title: 'stays finite, with a finite gradient, on edge inputs (zeros, large values, or the ends of inputRange)',
   async run(context) {
     const { config } = context;
     const shape = [...context.primaryShape];
@@ -14,8 +14,10 @@ export const finiteCheck: LossCheck = {
       try {
         for (const edge of config.edgeCases) {
           tf.tidy(() => {
-            const yTrue = tf.fill(shape, edge.yTrue, 'float32');
-            const yPred = tf.fill(shape, edge.yPred, 'float32');
+            const random = context.randomInputs(shape, 53);
+            const yTrue = edge.yTrue === 'random' ? random.yTrue : tf.fill(shape, edge.yTrue, 'float32');
+            const yPred =
+              edge.yPred === 'same' ? tf.clone(yTrue) : edge.yPred === 'random' ? random.yPred : tf.fill(shape, edge.yPred, 'float32');
             const where = `on '${edge.label}' (y_true ${edge.yTrue}, y_pred ${edge.yPred}) with ${context.describeOptions(options)}`;
             const values = resolved.perSample(yTrue, yPred);
             const firstBad = values.dataSync().findIndex((value) => !Number.isFinite(value));
