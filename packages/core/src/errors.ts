@@ -1,3 +1,5 @@
+import { pluginDiscoveryMode } from './discovery-mode.js';
+
 /** Base class: every error losskit throws on purpose is one of these. */
 export class LossKitError extends Error {
   constructor(message: string) {
@@ -16,12 +18,24 @@ export class UnknownLossError extends LossKitError {
   ) {
     const didYouMean = suggestion ? ` Did you mean '${suggestion}'?` : '';
     const known = registered.length ? registered.join(', ') : '(none)';
-    super(
-      `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ` +
-        `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageToInstall}\`) ` +
-        `and import it once (\`import '${packageToInstall}'\`) before resolving the loss.`,
+    super(`Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ${howToAdd(lossName, packageToInstall)}`);
+  }
+}
+
+// Node's core imports conventionally named packages by itself once installed; a browser bundle
+// only has the plugins the application imported.
+function howToAdd(lossName: string, packageName: string): string {
+  if (pluginDiscoveryMode() === 'imports') {
+    return (
+      `In a browser, loss plugins are registered by importing them: if '${lossName}' is published as a ` +
+      `plugin, install it (\`pnpm add ${packageName}\`) and add \`import '${packageName}'\` to the ` +
+      `application before resolving the loss.`
     );
   }
+  return (
+    `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageName}\`) ` +
+    `and import it once (\`import '${packageName}'\`) before resolving the loss.`
+  );
 }
 
 /** Two plugins claimed the same name or alias without `override: true`. */

@@ -1,34 +1,11 @@
-import 'reflect-metadata';
-import { getLossRegistry } from './global-registry.js';
+// Node's entry of @losskit/core (the package's "node" export condition): everything in
+// shared-exports.ts plus package discovery, which imports conventionally named plugin packages
+// for names nobody registered (resolveAsync/load). Browsers get browser.ts instead.
 import { installDefaultPluginLoader } from './discovery.js';
+import { setPluginDiscoveryMode } from './discovery-mode.js';
 
-export { CORE_API_VERSION } from './version.js';
-export * from './errors.js';
-export type { LossPlugin, LossMetadata, LossPluginClass, OptionsOf, DefaultProvider } from './plugin.js';
-export { LOSS_OPTIONS, LOSS_NAME } from './tokens.js';
-export { RegisterLoss } from './register-loss.js';
-export { registerLossFunction } from './register-function.js';
-export { LossRegistry, conventionalPackageName } from './registry.js';
-export type { RegisteredLoss, LossDescription, ResolveOptions, ResolveAsyncOptions, PluginLoader } from './registry.js';
-export { getLossRegistry } from './global-registry.js';
-export { loadPlugins, createPluginLoader, resolvePluginPackage, PluginLoadError } from './discovery.js';
-export type { DiscoveryOptions, LoadedPlugin } from './discovery.js';
-export { candidatePackages, isValidLossName, isValidPackageName, LOSS_NAME_PATTERN } from './plugin-names.js';
-export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction } from './reduction.js';
-export type { ResolvedLoss } from './resolved-loss.js';
-export { SumResolvedLoss } from './resolved-loss.js';
-export { isSumSpec, lossNamesIn } from './spec.js';
-export type { LossSpec, SingleLossSpec, SumLossSpec, SavedLossSpec, SavedSingleLossSpec, SavedSumLossSpec } from './spec.js';
-// Plugins build their option schemas with core's zod, so one copy validates them.
-export { z } from 'zod';
-export { inject, type DependencyContainer, type InjectionToken } from 'tsyringe';
+export * from './shared-exports.js';
+export { loadPlugins, createPluginLoader, resolvePluginPackage } from './discovery.js';
 
-// Create (or join) the process-wide registry now, so a second, incompatible copy of core
-// fails at import rather than at the first resolution; resolveAsync/load then import
-// conventionally named plugin packages for names nobody registered.
-getLossRegistry();
+setPluginDiscoveryMode('packages');
 installDefaultPluginLoader();
-
-/** Shorthand for `getLossRegistry().resolve(spec)`. */
-export const resolveLoss: import('./registry.js').LossRegistry['resolve'] = (spec, options) =>
-  getLossRegistry().resolve(spec, options);

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import vm from 'node:vm';
+import { expect } from 'chai';
+import { buildErrors, bundleForBrowser, nodeGlobalsIn, repoRoot } from './bundle.js';
+
+// Every package a browser application imports bundles for the browser with no shims: no Node
+// built-in on its import graph and no `process`/`Buffer`/`require` in its own code.
+const BROWSER_PACKAGES = ['core', 'loss-mse', 'wasm-training'];
+
+describe('browser bundles (esbuild, platform browser, no shims)', function () {
+  this.timeout(60_000);
+
+  for (const name of BROWSER_PACKAGES) {
+    it(`@losskit/${name} bundles with no Node built-in and no Node global in its own code`, async () => {
+      const packageDir = path.join(repoRoot, 'packages', name);
+      let bundle;
+      try {
+        bundle = await bundleForBrowser(`import '@losskit/${name}';`, packageDir);
+      } catch (error) {
+        expect.fail(`@losskit/${name} does not bundle for the browser:\n${buildErrors(error).join('\n')}`);
+      }
+      expect(bundle.ownFiles.some((file) => file.startsWith(packageDir + path.sep))).to.equal(true);
+      // The browser entry of core, never its Node discovery.
+      expect(bundle.ownFiles.map((file) => path.relative(repoRoot, file))).not.to.include('packages/core/dist/discovery.js');
+      for (const file of bundle.ownFiles) {
+        expect(await nodeGlobalsIn(file), path.relative(repoRoot, file)).to.deep.equal([]);
+      }
+    });
+  }
+
+  it('the checks catch a Node-only module: core\'s Node discovery does not bundle', async () => {
+    const discovery = path.join(repoRoot, 'packages/core/dist/discovery.js');
+    const errors = await bundleForBrowser(`import ${JSON.stringify(discovery)};`, repoRoot).then(
+      () => [],
+      (error: unknown) => buildErrors(error),
+    );
+    expect(errors.join('\n')).to.match(/Could not resolve "node:module"/);
+    expect(await nodeGlobalsIn(discovery)).to.include('process');
+  });
+
+  it('core + loss-mse run in a worker-like global with no process, Buffer or require', async () => {
+    // The bundle an application would ship, evaluated where Node's globals do not exist: it
+    // resolves 'mse' by name, computes it, and says how browser plugins are registered.
+    const { code } = await bundleForBrowser(
+      `import * as tf from '@tensorflow/tfjs';
+       import '@losskit/loss-mse';
+       import { getLossRegistry, loadPlugins, pluginDiscoveryMode } from '@losskit/core';
+       globalThis.run = async () => {
+         await tf.setBackend('cpu');
+         const loss = getLossRegistry().resolve('mse');
+         const value = tf.tidy(() => loss.compute(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[1, 1], [1, 1]])));
+         const unknown = (() => { try { getLossRegistry().resolve('mse-typo'); } catch (e) { return e.message; } })();
+         const imported = await loadPlugins(['@losskit/loss-mse']);
+         const notImported = await loadPlugins(['losskit-loss-huber']).then(() => '', (e) => e.message);
+         return { value: Array.from(await value.data()), unknown, imported, notImported, mode: pluginDiscoveryMode() };
+       };`,
+      path.join(repoRoot, 'packages/loss-mse'),
+    );
+    const context = vm.createContext({ console, setTimeout, clearTimeout, TextEncoder, TextDecoder, URL, queueMicrotask, performance });
+    // A Web Worker's global, as tfjs detects one (it registers its browser platform there).
+    vm.runInContext('self = globalThis; WorkerGlobalScope = class WorkerGlobalScope {};', context);
+    for (const name of ['process', 'Buffer', 'require']) expect(vm.runInContext(`typeof ${name}`, context)).to.equal('undefined');
+    vm.runInContext(code, context);
+    const result = await (context.run as () => Promise<Record<string, unknown>>)();
+    // Hand-computed: per-sample means of squares [0.5, 6.5], averaged over the batch.
+    expect(result.value).to.deep.equal([3.5]);
+    expect(result.mode).to.equal('imports');
+    expect(result.unknown).to.match(/Unknown loss 'mse-typo'\. Did you mean 'mse'\?/);
+    expect(result.unknown).to.include("In a browser, loss plugins are registered by importing them");
+    expect(result.unknown).to.include("`import '@losskit/loss-mse-typo'`");
+    expect(result.imported).to.deep.equal([{ packageName: '@losskit/loss-mse', file: '@losskit/loss-mse', registered: [] }]);
+    expect(result.notImported).to.include("Loss plugin package 'losskit-loss-huber' has not been imported");
+  });
+});

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+// Bundling for the browser exactly as an application would: esbuild, platform 'browser' (so
+// the "browser"/"default" export conditions, never "node"), no shims, aliases or externals.
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface BrowserBundle {
+  code: string;
+  /** Files of this repository's packages that went into the bundle. */
+  ownFiles: string[];
+}
+
+/** Bundles `contents` as an entry module whose bare imports resolve from `resolveDir`. */
+export async function bundleForBrowser(contents: string, resolveDir: string, format: 'iife' | 'esm' = 'iife'): Promise<BrowserBundle> {
+  const result = await esbuild.build({
+    stdin: { contents, resolveDir, loader: 'js' },
+    absWorkingDir: repoRoot,
+    bundle: true,
+    platform: 'browser',
+    format,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const ownFiles = Object.keys(result.metafile.inputs)
+    .map((file) => path.resolve(repoRoot, file))
+    .filter((file) => file.startsWith(path.join(repoRoot, 'packages') + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`));
+  return { code: result.outputFiles[0].text, ownFiles };
+}
+
+/** esbuild's error texts, for a failed build (the unresolved `node:fs` and the like). */
+export function buildErrors(error: unknown): string[] {
+  const errors = (error as { errors?: esbuild.Message[] }).errors;
+  if (!errors) throw error;
+  return errors.map((message) => `${message.location?.file ?? '?'}: ${message.text}`);
+}
+
+const FORBIDDEN_GLOBALS = ['process', 'Buffer', 'require', '__dirname', '__filename'];
+
+/**
+ * The Node-only globals a file refers to as code (not in strings or comments): esbuild's
+ * `define` rewrites only real identifier references, so a marker in the output means one.
+ */
+export async function nodeGlobalsIn(file: string): Promise<string[]> {
+  const define = Object.fromEntries(FORBIDDEN_GLOBALS.map((name) => [name, `__forbidden_global_${name}__`]));
+  const { code } = await esbuild.transform(readFileSync(file, 'utf8'), { define, format: 'esm', loader: 'js' });
+  return FORBIDDEN_GLOBALS.filter((name) => code.includes(`__forbidden_global_${name}__`));
+}
