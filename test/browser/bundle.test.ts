@@ -28,6 +28,14 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
     });
   }
 
+  it("the trainer's backend choice and logger bundle with no Node built-in or global", async () => {
+    const trainerDir = path.join(repoRoot, 'packages/trainer');
+    const bundle = await bundleForBrowser(`import './dist/backend.js';`, trainerDir);
+    const own = bundle.ownFiles.map((file) => path.relative(repoRoot, file));
+    expect(own).to.include.members(['packages/trainer/dist/backend.js', 'packages/trainer/dist/logger.js']);
+    for (const file of bundle.ownFiles) expect(await nodeGlobalsIn(file), path.relative(repoRoot, file)).to.deep.equal([]);
+  });
+
   it('the checks catch a Node-only module: core\'s Node discovery does not bundle', async () => {
     const discovery = path.join(repoRoot, 'packages/core/dist/discovery.js');
     const errors = await bundleForBrowser(`import ${JSON.stringify(discovery)};`, repoRoot).then(

@@ -41,6 +41,13 @@ async function pageFiles(): Promise<PageFiles> {
       },
     ],
   ]);
+  // The trainer's backend choice on its own (the trainer's entry does not bundle for browsers yet).
+  const backendPage = await bundleForBrowser(
+    `export * as tf from '@tensorflow/tfjs';\nexport { selectBackend } from './dist/backend.js';`,
+    path.join(repoRoot, 'packages/trainer'),
+    'esm',
+  );
+  files.set('/backend.js', { body: backendPage.code, type: 'text/javascript' });
   for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
     files.set(`/wasm/${name}`, { body: readFileSync(path.join(wasmDir, name)), type: 'application/wasm' });
   }
@@ -100,5 +107,28 @@ describe('in a real browser (headless Chromium)', function () {
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: path.join(outputDir, 'seed-model-backends.png'), fullPage: true });
     expect(pageErrors).to.deep.equal([]);
+  });
+
+  it("the trainer's backend choice keeps the webgl backend the page activated, and logs to the console", async () => {
+    const page = await browser!.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (message) => consoleLines.push(message.text()));
+    await page.goto(server!.url);
+    const result = await page.evaluate(async () => {
+      type BackendModule = {
+        tf: { setBackend(name: string): Promise<boolean>; getBackend(): string };
+        selectBackend(preferred?: string, options?: object): Promise<{ backend: string; reason: string }>;
+      };
+      const { tf, selectBackend } = (await import('/backend.js' as string)) as BackendModule;
+      await tf.setBackend('webgl');
+      const kept = await selectBackend();
+      const webgpu = await selectBackend('webgpu').then(() => 'selected', (error: Error) => error.message);
+      return { kept, active: tf.getBackend(), webgpu };
+    });
+    expect(result.kept).to.deep.equal({ backend: 'webgl', reason: 'auto: kept the backend the application activated (tf.setBackend)' });
+    expect(result.active).to.equal('webgl');
+    expect(result.webgpu).to.match(/^Backend 'webgpu' \(forced by the backend option\) cannot be used: @tensorflow\/tfjs-backend-webgpu is not installed/);
+    // No process.stderr in a page: the default logger writes to the console.
+    expect(consoleLines).to.include('[losskit] backend: webgl (auto: kept the backend the application activated (tf.setBackend))');
   });
 });
