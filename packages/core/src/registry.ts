@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { closest } from 'fastest-levenshtein';
 import semverSatisfies from 'semver/functions/satisfies.js';
 import type { DependencyContainer } from 'tsyringe';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DuplicateLossError, LossSpecError, UnknownLossError, VersionMismatchError } from './errors.js';
 import { defaultOptions, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';

@@ -21,7 +21,7 @@ export { SumResolvedLoss } from './resolved-loss.js';
 export { isSumSpec, lossNamesIn } from './spec.js';
 export type { LossSpec, SingleLossSpec, SumLossSpec, SavedLossSpec, SavedSingleLossSpec, SavedSumLossSpec } from './spec.js';
 // Plugins build their option schemas with core's zod, so one copy validates them.
-export { z } from 'zod';
+export * as z from 'zod';
 export { inject, type DependencyContainer, type InjectionToken } from 'tsyringe';
 
 // Create (or join) the process-wide registry now, so a second, incompatible copy of core
