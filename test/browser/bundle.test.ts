@@ -5,7 +5,7 @@ import { buildErrors, bundleForBrowser, nodeGlobalsIn, repoRoot } from './bundle
 
 // Every package a browser application imports bundles for the browser with no shims: no Node
 // built-in on its import graph and no `process`/`Buffer`/`require` in its own code.
-const BROWSER_PACKAGES = ['core', 'loss-mse', 'wasm-training'];
+const BROWSER_PACKAGES = ['core', 'loss-mse', 'wasm-training', 'loss-combined'];
 
 describe('browser bundles (esbuild, platform browser, no shims)', function () {
   this.timeout(60_000);
@@ -64,10 +64,7 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
        };`,
       path.join(repoRoot, 'packages/loss-mse'),
     );
-    const context = vm.createContext({ console, setTimeout, clearTimeout, TextEncoder, TextDecoder, URL, queueMicrotask, performance });
-    // A Web Worker's global, as tfjs detects one (it registers its browser platform there).
-    vm.runInContext('self = globalThis; WorkerGlobalScope = class WorkerGlobalScope {};', context);
-    for (const name of ['process', 'Buffer', 'require']) expect(vm.runInContext(`typeof ${name}`, context)).to.equal('undefined');
+    const context = workerLikeContext();
     vm.runInContext(code, context);
     const result = await (context.run as () => Promise<Record<string, unknown>>)();
     // Hand-computed: per-sample means of squares [0.5, 6.5], averaged over the batch.
@@ -79,4 +76,38 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
     expect(result.imported).to.deep.equal([{ packageName: '@losskit/loss-mse', file: '@losskit/loss-mse', registered: [] }]);
     expect(result.notImported).to.include("Loss plugin package 'losskit-loss-huber' has not been imported");
   });
+
+  it('loss-combined in a worker-like global: MobileNetV2 decodes without Buffer, a file path says to use a URL', async () => {
+    const { code } = await bundleForBrowser(
+      `import * as tf from '@tensorflow/tfjs';
+       import { loadFeatureExtractor } from '@losskit/loss-combined';
+       globalThis.run = async () => {
+         await tf.setBackend('cpu');
+         const extractor = await loadFeatureExtractor({ model: 'mobilenet-v2' });
+         const features = tf.tidy(() => extractor.extract(tf.zeros([1, 32, 32, 3]), ['block_1_expand_relu'])[0]);
+         const shape = features.shape;
+         features.dispose();
+         const fromPath = await loadFeatureExtractor({ model: './vgg16/model.json' }).then(() => '', (e) => e.message);
+         return { shape, fromPath };
+       };`,
+      path.join(repoRoot, 'packages/loss-combined'),
+    );
+    const context = workerLikeContext();
+    vm.runInContext(code, context);
+    const result = await (context.run as () => Promise<{ shape: number[]; fromPath: string }>)();
+    // block_1_expand_relu: stride-2 stem, 96 channels (MobileNetV2's architecture).
+    expect(result.shape).to.deep.equal([1, 16, 16, 96]);
+    expect(result.fromPath).to.include("extractor.model './vgg16/model.json' is a file path, but there is no file system here");
+  });
 });
+
+/** A Web Worker's global as tfjs detects one (it registers its browser platform there), without Node's globals. */
+function workerLikeContext(): vm.Context {
+  const context = vm.createContext({ console, setTimeout, clearTimeout, TextEncoder, TextDecoder, URL, queueMicrotask, performance, atob });
+  vm.runInContext('self = globalThis; WorkerGlobalScope = class WorkerGlobalScope {};', context);
+  // Browsers have structuredClone; Node's would return objects of another realm (whose arrays
+  // fail tfjs's instanceof Array), so the context gets its own for the JSON it clones.
+  vm.runInContext('structuredClone = (value) => JSON.parse(JSON.stringify(value));', context);
+  for (const name of ['process', 'Buffer', 'require']) expect(vm.runInContext(`typeof ${name}`, context)).to.equal('undefined');
+  return context;
+}
