@@ -5,7 +5,7 @@ import { buildErrors, bundleForBrowser, nodeGlobalsIn, repoRoot } from './bundle
 
 // Every package a browser application imports bundles for the browser with no shims: no Node
 // built-in on its import graph and no `process`/`Buffer`/`require` in its own code.
-const BROWSER_PACKAGES = ['core', 'loss-mse', 'wasm-training', 'loss-combined'];
+const BROWSER_PACKAGES = ['core', 'loss-mse', 'wasm-training', 'loss-combined', 'testkit'];
 
 describe('browser bundles (esbuild, platform browser, no shims)', function () {
   this.timeout(60_000);
