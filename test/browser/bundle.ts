@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { build as viteBuild, type Rolldown } from 'vite';
 
 // Bundling for the browser exactly as an application would: esbuild, platform 'browser' (so
 // the "browser"/"default" export conditions, never "node"), no shims, aliases or externals.
@@ -49,4 +50,18 @@ export async function nodeGlobalsIn(file: string): Promise<string[]> {
   const define = Object.fromEntries(FORBIDDEN_GLOBALS.map((name) => [name, `__forbidden_global_${name}__`]));
   const { code } = await esbuild.transform(readFileSync(file, 'utf8'), { define, format: 'esm', loader: 'js' });
   return FORBIDDEN_GLOBALS.filter((name) => code.includes(`__forbidden_global_${name}__`));
+}
+
+/** Builds `entry` (relative to `root`) with Vite for the browser as one ES module; its code. */
+export async function viteBundle(root: string, entry: string): Promise<string> {
+  const result = await viteBuild({
+    root,
+    configFile: false,
+    logLevel: 'silent',
+    build: { write: false, minify: false, lib: { entry, formats: ['es'], fileName: 'page' } },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
+  const chunks = outputs.flatMap((output) => output.output).filter((chunk) => chunk.type === 'chunk');
+  if (chunks.length !== 1) throw new Error(`Vite built ${chunks.length} chunks for ${entry}; expected one`);
+  return chunks[0]!.code;
 }

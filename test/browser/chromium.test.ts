@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { bundleForBrowser, repoRoot } from './bundle.js';
+import { bundleForBrowser, repoRoot, viteBundle } from './bundle.js';
 import { chromiumMissingReason, launchChromium } from './chromium.js';
 import { servePage, type PageFiles } from './serve.js';
 
@@ -30,6 +30,7 @@ async function pageFiles(): Promise<PageFiles> {
   const wasmDir = path.dirname(createRequire(path.join(exampleDir, 'package.json')).resolve('@tensorflow/tfjs-backend-wasm'));
   const files: PageFiles = new Map([
     ['/page.js', { body: code, type: 'text/javascript' }],
+    ['/blank', { body: '<!doctype html><html><body></body></html>', type: 'text/html' }],
     [
       '/',
       {
@@ -41,6 +42,8 @@ async function pageFiles(): Promise<PageFiles> {
       },
     ],
   ]);
+  // The same page built by Vite (default browser resolution, no configuration).
+  files.set('/vite/page.js', { body: await viteBundle(exampleDir, 'src/page.js'), type: 'text/javascript' });
   // The trainer's backend choice on its own (the trainer's entry does not bundle for browsers yet).
   const backendPage = await bundleForBrowser(
     `export * as tf from '@tensorflow/tfjs';\nexport { selectBackend } from './dist/backend.js';`,
@@ -74,12 +77,13 @@ describe('in a real browser (headless Chromium)', function () {
     await server?.close();
   });
 
-  it('trains the seed model with loss "mse" on cpu, wasm and webgl: losses fall, equal a second read, the page stays responsive', async () => {
+  it('trains the seed model with loss "mse" on cpu, wasm and webgl: losses fall, equal a second read, the page stays responsive; the Vite build trains the same', async () => {
     const page = await browser!.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(server!.url);
     await page.waitForFunction("'losskitPage' in window");
+    let wasmLosses: number[] = [];
 
     for (const backend of BACKENDS) {
       const result = await page.evaluate(
@@ -87,6 +91,7 @@ describe('in a real browser (headless Chromium)', function () {
         backend,
       ) as TrainResult;
       const { batchLosses, secondRead } = result;
+      if (backend === 'wasm') wasmLosses = batchLosses;
       expect(result.backend, 'the backend asked for').to.equal(backend);
       expect(batchLosses.length, backend).to.equal(80); // 5 epochs of 16 batches (512 samples, the seed's batch of 32)
       expect(batchLosses.every((value) => Number.isFinite(value) && value > 0), `${backend}: ${batchLosses}`).to.equal(true);
@@ -104,6 +109,17 @@ describe('in a real browser (headless Chromium)', function () {
         [`${backend}, mean loss by epoch`, [0, 1, 2, 3, 4].map(epochMean)] as const,
       );
     }
+    // The same page built by Vite instead of esbuild (in its own tab: one bundle's copy of core
+    // per page): the same seeded run gives the same losses.
+    const vitePage = await browser!.newPage();
+    vitePage.on('pageerror', (error) => pageErrors.push(error.message));
+    await vitePage.goto(server!.url + 'blank');
+    const viteResult = (await vitePage.evaluate(async () => {
+      const vitePage = (await import('/vite/page.js' as string)) as { trainSeedModel(o: object): Promise<unknown> };
+      return vitePage.trainSeedModel({ backend: 'wasm', wasmPath: '/wasm/' });
+    })) as TrainResult;
+    expect(viteResult.backend).to.equal('wasm');
+    expect(viteResult.batchLosses).to.deep.equal(wasmLosses);
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: path.join(outputDir, 'seed-model-backends.png'), fullPage: true });
     expect(pageErrors).to.deep.equal([]);
