@@ -1,7 +1,6 @@
 import path from 'node:path';
-import vm from 'node:vm';
 import { expect } from 'chai';
-import { buildErrors, bundleForBrowser, nodeGlobalsIn, repoRoot } from './bundle.js';
+import { buildErrors, bundleForBrowser, nodeGlobalsIn, repoRoot, runInWorkerLikeGlobal } from './bundle.js';
 
 // Every package a browser application imports bundles for the browser with no shims: no Node
 // built-in on its import graph and no `process`/`Buffer`/`require` in its own code.
@@ -64,9 +63,7 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
        };`,
       path.join(repoRoot, 'packages/loss-mse'),
     );
-    const context = workerLikeContext();
-    vm.runInContext(code, context);
-    const result = await (context.run as () => Promise<Record<string, unknown>>)();
+    const result = await runInWorkerLikeGlobal<Record<string, unknown>>(code);
     // Hand-computed: per-sample means of squares [0.5, 6.5], averaged over the batch.
     expect(result.value).to.deep.equal([3.5]);
     expect(result.mode).to.equal('imports');
@@ -92,22 +89,9 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
        };`,
       path.join(repoRoot, 'packages/loss-combined'),
     );
-    const context = workerLikeContext();
-    vm.runInContext(code, context);
-    const result = await (context.run as () => Promise<{ shape: number[]; fromPath: string }>)();
+    const result = await runInWorkerLikeGlobal<{ shape: number[]; fromPath: string }>(code);
     // block_1_expand_relu: stride-2 stem, 96 channels (MobileNetV2's architecture).
     expect(result.shape).to.deep.equal([1, 16, 16, 96]);
     expect(result.fromPath).to.include("extractor.model './vgg16/model.json' is a file path, but there is no file system here");
   });
 });
-
-/** A Web Worker's global as tfjs detects one (it registers its browser platform there), without Node's globals. */
-function workerLikeContext(): vm.Context {
-  const context = vm.createContext({ console, setTimeout, clearTimeout, TextEncoder, TextDecoder, URL, queueMicrotask, performance, atob });
-  vm.runInContext('self = globalThis; WorkerGlobalScope = class WorkerGlobalScope {};', context);
-  // Browsers have structuredClone; Node's would return objects of another realm (whose arrays
-  // fail tfjs's instanceof Array), so the context gets its own for the JSON it clones.
-  vm.runInContext('structuredClone = (value) => JSON.parse(JSON.stringify(value));', context);
-  for (const name of ['process', 'Buffer', 'require']) expect(vm.runInContext(`typeof ${name}`, context)).to.equal('undefined');
-  return context;
-}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import * as esbuild from 'esbuild';
 import { build as viteBuild, type Rolldown } from 'vite';
 
@@ -11,6 +12,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 export interface BrowserBundle {
   code: string;
+  /** Every file that went into the bundle (absolute paths). */
+  inputs: string[];
   /** Files of this repository's packages that went into the bundle. */
   ownFiles: string[];
 }
@@ -27,10 +30,9 @@ export async function bundleForBrowser(contents: string, resolveDir: string, for
     metafile: true,
     logLevel: 'silent',
   });
-  const ownFiles = Object.keys(result.metafile.inputs)
-    .map((file) => path.resolve(repoRoot, file))
-    .filter((file) => file.startsWith(path.join(repoRoot, 'packages') + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`));
-  return { code: result.outputFiles[0].text, ownFiles };
+  const inputs = Object.keys(result.metafile.inputs).map((file) => path.resolve(repoRoot, file));
+  const ownFiles = inputs.filter((file) => file.startsWith(path.join(repoRoot, 'packages') + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`));
+  return { code: result.outputFiles[0].text, inputs, ownFiles };
 }
 
 /** esbuild's error texts, for a failed build (the unresolved `node:fs` and the like). */
@@ -64,4 +66,21 @@ export async function viteBundle(root: string, entry: string): Promise<string> {
   const chunks = outputs.flatMap((output) => output.output).filter((chunk) => chunk.type === 'chunk');
   if (chunks.length !== 1) throw new Error(`Vite built ${chunks.length} chunks for ${entry}; expected one`);
   return chunks[0]!.code;
+}
+
+/**
+ * Evaluates a bundle in a Web Worker's global as tfjs detects one (it registers its browser
+ * platform there), where Node's globals do not exist, then awaits the `run()` it defines.
+ */
+export async function runInWorkerLikeGlobal<T>(code: string): Promise<T> {
+  const context = vm.createContext({ console, setTimeout, clearTimeout, TextEncoder, TextDecoder, URL, queueMicrotask, performance, atob });
+  vm.runInContext('self = globalThis; WorkerGlobalScope = class WorkerGlobalScope {};', context);
+  // Browsers have structuredClone; Node's would return objects of another realm (whose arrays
+  // fail tfjs's instanceof Array), so the context gets its own for the JSON it clones.
+  vm.runInContext('structuredClone = (value) => JSON.parse(JSON.stringify(value));', context);
+  for (const name of ['process', 'Buffer', 'require']) {
+    if (vm.runInContext(`typeof ${name}`, context) !== 'undefined') throw new Error(`${name} leaked into the worker-like global`);
+  }
+  vm.runInContext(code, context);
+  return (context.run as () => Promise<T>)();
 }
