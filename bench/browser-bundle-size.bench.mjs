@@ -22,7 +22,7 @@ await model.fit(x, y, { epochs: 1 });`,
   'core + loss-mse': `import * as tf from '@tensorflow/tfjs';
 import '@losskit/loss-mse';
 import { getLossRegistry } from '@losskit/core';${MODEL}
-model.compile({ optimizer: 'adam', loss: getLossRegistry().resolve('mse').asTfjsLoss() });
+model.compile({ optimizer: 'adam', loss: (await getLossRegistry().resolve('mse')).asTfjsLoss() });
 await model.fit(x, y, { epochs: 1 });`,
 };
 

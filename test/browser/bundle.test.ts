@@ -54,9 +54,9 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
        import { getLossRegistry, loadPlugins, pluginDiscoveryMode } from '@losskit/core';
        globalThis.run = async () => {
          await tf.setBackend('cpu');
-         const loss = getLossRegistry().resolve('mse');
+         const loss = await getLossRegistry().resolve('mse');
          const value = tf.tidy(() => loss.compute(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[1, 1], [1, 1]])));
-         const unknown = (() => { try { getLossRegistry().resolve('mse-typo'); } catch (e) { return e.message; } })();
+         const unknown = await (async () => { try { await getLossRegistry().resolve('mse-typo'); } catch (e) { return e.message; } })();
          const imported = await loadPlugins(['@losskit/loss-mse']);
          const notImported = await loadPlugins(['losskit-loss-huber']).then(() => '', (e) => e.message);
          return { value: Array.from(await value.data()), unknown, imported, notImported, mode: pluginDiscoveryMode() };

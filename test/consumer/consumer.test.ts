@@ -159,7 +159,8 @@ describe('consumer install from packed tarballs (like a user)', function () {
        import { getLossRegistry, pluginDiscoveryMode } from '@losskit/core';
        globalThis.run = async () => {
          await tf.setBackend('cpu');
-         const value = tf.tidy(() => getLossRegistry().resolve('mse').compute(tf.tensor2d([[0, 2]]), tf.tensor2d([[1, 0]])));
+         const loss = await getLossRegistry().resolve('mse');
+         const value = tf.tidy(() => loss.compute(tf.tensor2d([[0, 2]]), tf.tensor2d([[1, 0]])));
          return { value: Array.from(await value.data()), mode: pluginDiscoveryMode() };
        };`,
       project,

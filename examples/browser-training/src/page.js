@@ -33,7 +33,7 @@ export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSi
   const model = buildModel();
   const x = tf.randomUniform([samples, 32], 0, 1, 'float32', SEED + 3);
   const y = tf.randomUniform([samples, 10], 0, 1, 'float32', SEED + 4);
-  const loss = getLossRegistry().resolve('mse');
+  const loss = await getLossRegistry().resolve('mse');
   const optimizer = tf.train.adam(0.01);
   model.compile({ optimizer, loss: loss.asTfjsLoss() });
 
