@@ -21,6 +21,9 @@ export type HuberOptions = OptionsOf<typeof huberOptions>;
   options: huberOptions,
   coreApi: '^1.0.0',
   package: PACKAGE,
+  // 'huber' is Keras 3's loss in @losskit/core's catalog; this plugin replaces it on purpose
+  // once imported (registry.describe('huber').overrides says so). Its math is Keras's too.
+  override: true,
 })
 export class HuberLoss implements LossPlugin {
   constructor(@inject(LOSS_OPTIONS) private readonly options: HuberOptions) {}

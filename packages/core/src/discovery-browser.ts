@@ -34,3 +34,8 @@ export async function loadPlugins(packageNames: readonly string[], _options: Dis
 export function createPluginLoader(_discovery: DiscoveryOptions = {}): PluginLoader {
   return async () => false;
 }
+
+/** No node_modules to list in a browser: suggestions consider registered names only. */
+export function installedConventionalLossNames(_options: DiscoveryOptions = {}): string[] {
+  return [];
+}

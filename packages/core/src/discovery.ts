@@ -1,9 +1,11 @@
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LossKitError } from './errors.js';
 import { PluginLoadError, type DiscoveryOptions, type LoadedPlugin } from './plugin-load-error.js';
 import { getLossRegistry } from './global-registry.js';
+import { firstPartyOwner } from './catalog/names.js';
 import { candidatePackages, isValidPackageName } from './plugin-names.js';
 import type { PluginLoader, ResolveAsyncOptions } from './registry.js';
 
@@ -73,7 +75,11 @@ export function createPluginLoader(discovery: DiscoveryOptions = {}): PluginLoad
       await loadPlugins(options.plugins, discovery);
       if (registry.has(lossName)) return true;
     }
-    for (const packageName of candidatePackages(lossName)) {
+    // A first-party name is looked for in the package that owns it (e.g. 'MeanSquaredError' in
+    // @losskit/loss-mse), then by convention.
+    const owner = firstPartyOwner(lossName)?.package;
+    const packages = owner ? [owner, ...candidatePackages(lossName).filter((name) => name !== owner)] : candidatePackages(lossName);
+    for (const packageName of packages) {
       const file = resolvePluginPackage(packageName, discovery);
       if (!file) continue;
       const loaded = await importPlugin(packageName, file);
@@ -100,6 +106,37 @@ export function installDefaultPluginLoader(): void {
   if (holder[DEFAULT_LOADER_INSTALLED]) return;
   holder[DEFAULT_LOADER_INSTALLED] = true;
   getLossRegistry().setLoader(createPluginLoader());
+  getLossRegistry().setInstalledNames(() => installedConventionalLossNames());
+}
+
+// Enough for any real node_modules; a listing is only read when an unknown name is reported.
+const MAX_LISTED = 2000;
+
+/**
+ * The loss names of conventionally named plugin packages installed where the application can
+ * import them (`@losskit/loss-<name>`, `losskit-loss-<name>` in node_modules from `resolveFrom`
+ * upwards), imported or not: suggestions for a misspelt name consider them too.
+ */
+export function installedConventionalLossNames(options: DiscoveryOptions = {}): string[] {
+  const names = new Set<string>();
+  let dir = path.resolve(options.resolveFrom ?? process.cwd());
+  for (;;) {
+    const modules = path.join(dir, 'node_modules');
+    for (const entry of listDir(modules)) if (entry.startsWith('losskit-loss-')) names.add(entry.slice('losskit-loss-'.length));
+    for (const entry of listDir(path.join(modules, '@losskit'))) if (entry.startsWith('loss-')) names.add(entry.slice('loss-'.length));
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return [...names].filter((name) => name.length > 0);
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).slice(0, MAX_LISTED);
+  } catch {
+    return [];
+  }
 }
 
 async function importPlugin(packageName: string, file: string): Promise<LoadedPlugin> {
@@ -124,6 +161,7 @@ const CORE_ERROR_NAMES = new Set([
   'LossKitError',
   'UnknownLossError',
   'DuplicateLossError',
+  'ReservedLossNameError',
   'InvalidOptionsError',
   'ShapeMismatchError',
   'VersionMismatchError',

@@ -15,27 +15,60 @@ export class UnknownLossError extends LossKitError {
     readonly registered: readonly string[],
     readonly suggestion: string | undefined,
     readonly packageToInstall: string,
+    /** True when `packageToInstall` is known to provide the name (a first-party loss not loaded). */
+    readonly firstParty = false,
   ) {
     const didYouMean = suggestion ? ` Did you mean '${suggestion}'?` : '';
     const known = registered.length ? registered.join(', ') : '(none)';
-    super(`Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ${howToAdd(lossName, packageToInstall)}`);
+    super(
+      firstParty
+        ? `Loss '${lossName}' is provided by ${packageToInstall}, which is not loaded. ${howToLoad(packageToInstall)}`
+        : `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ${howToAdd(lossName, packageToInstall)}`,
+    );
   }
 }
 
 // Node's core imports conventionally named packages by itself once installed; a browser bundle
 // only has the plugins the application imported.
+const IN_A_BROWSER = 'In a browser, loss plugins are registered by importing them:';
+
+function howToLoad(packageName: string): string {
+  if (pluginDiscoveryMode() === 'imports') {
+    return `${IN_A_BROWSER} install it (\`pnpm add ${packageName}\`) and add \`import '${packageName}'\` to the application.`;
+  }
+  return (
+    `Install it (\`pnpm add ${packageName}\`) and import it once (\`import '${packageName}'\`), or resolve ` +
+    `with resolveAsync, which imports it by itself.`
+  );
+}
+
 function howToAdd(lossName: string, packageName: string): string {
   if (pluginDiscoveryMode() === 'imports') {
     return (
-      `In a browser, loss plugins are registered by importing them: if '${lossName}' is published as a ` +
-      `plugin, install it (\`pnpm add ${packageName}\`) and add \`import '${packageName}'\` to the ` +
-      `application before resolving the loss.`
+      `${IN_A_BROWSER} if '${lossName}' is published as a plugin, install it (\`pnpm add ${packageName}\`) ` +
+      `and add \`import '${packageName}'\` to the application before resolving the loss.`
     );
   }
   return (
     `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageName}\`) ` +
     `and import it once (\`import '${packageName}'\`) before resolving the loss.`
   );
+}
+
+/** A plugin registering a first-party loss name (e.g. Keras's 'huber') without `override: true`. */
+export class ReservedLossNameError extends LossKitError {
+  constructor(
+    readonly lossName: string,
+    readonly ownerPackage: string,
+    readonly newOwner: string,
+  ) {
+    super(
+      `Loss name '${lossName}' belongs to ${ownerPackage} (one identifier means one loss, whatever is ` +
+        `imported first); ${newOwner} tried to register it. Use a name of your own (third-party plugins ` +
+        `should use their own prefix), or declare \`override: true\` to replace it on purpose: ` +
+        `\`registry.describe('${lossName}').overrides\` then says what it replaced.`,
+    );
+  }
 }
 
 /** Two plugins claimed the same name or alias without `override: true`. */

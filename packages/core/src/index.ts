@@ -5,7 +5,7 @@ import { installDefaultPluginLoader } from './discovery.js';
 import { setPluginDiscoveryMode } from './discovery-mode.js';
 
 export * from './shared-exports.js';
-export { loadPlugins, createPluginLoader, resolvePluginPackage } from './discovery.js';
+export { loadPlugins, createPluginLoader, resolvePluginPackage, installedConventionalLossNames } from './discovery.js';
 
 setPluginDiscoveryMode('packages');
 installDefaultPluginLoader();

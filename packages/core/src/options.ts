@@ -1,4 +1,6 @@
+import { closest } from 'fastest-levenshtein';
 import * as z from 'zod';
+import { snakeToCamel } from './catalog/keras-config.js';
 import { InvalidOptionsError } from './errors.js';
 
 type Schema = z.ZodType;
@@ -8,9 +10,20 @@ type Schema = z.ZodType;
  * falling back to its default is the worst kind of bug in a loss.
  */
 export function strictSchema(schema: Schema): Schema {
-  const maybeObject = schema as unknown as { strict?: () => Schema };
-  return typeof maybeObject.strict === 'function' ? maybeObject.strict() : schema;
+  let strict = strictSchemas.get(schema);
+  if (!strict) {
+    const maybeObject = schema as unknown as { strict?: () => Schema };
+    strict = typeof maybeObject.strict === 'function' ? maybeObject.strict() : schema;
+    strictSchemas.set(schema, strict);
+  }
+  return strict;
 }
+
+// Building a strict copy of a zod object costs far more than parsing with it: once per schema.
+const strictSchemas = new WeakMap<Schema, Schema>();
+// What `{}` parses to, per (strict) schema: a name without options is the common spec, and
+// zod's parse of it is the same every time. A fresh copy is handed out each time.
+const emptyParses = new WeakMap<Schema, Record<string, unknown>>();
 
 /** Validates options against a plugin's schema and fills in defaults. */
 export function validateOptions(
@@ -26,14 +39,18 @@ export function validateOptions(
       given.map((option) => ({ option, message: 'this loss takes no options', received: options[option] })),
     );
   }
+  const empty = isEmpty(options);
+  const cached = empty ? emptyParses.get(schema) : undefined;
+  if (cached) return { ...cached };
   const result = schema.safeParse(options);
+  if (result.success && empty && isPlainRecord(result.data)) emptyParses.set(schema, { ...result.data });
   if (result.success) return result.data as Record<string, unknown>;
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const known = knownOptions(schema);
       return issue.keys.map((key) => ({
         option: [...issue.path.map(String), key].join('.'),
-        message: `unknown option; known options: ${known.join(', ') || '(none)'}`,
+        message: `unknown option; known options: ${known.join(', ') || '(none)'}${didYouMean(key, known)}`,
         received: options[key],
       }));
     }
@@ -53,6 +70,25 @@ export function defaultOptions(schema: Schema | undefined): Record<string, unkno
 export function knownOptions(schema: Schema): string[] {
   const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
   return shape ? Object.keys(shape) : [];
+}
+
+/** Keras's snake_case spelling of a known option first (from_logits: fromLogits), then the nearest. */
+function didYouMean(key: string, known: readonly string[]): string {
+  if (!known.length) return '';
+  const camel = snakeToCamel(key);
+  const suggestion = known.includes(camel) ? camel : closest(key, [...known]);
+  return `; did you mean '${suggestion}'?`;
+}
+
+// Without allocating a key array: this runs on every resolution.
+function isEmpty(options: Record<string, unknown>): boolean {
+  for (const key in options) if (Object.hasOwn(options, key)) return false;
+  return true;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  // only flat values are cached: a default array or object could be mutated by a plugin
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => v === null || typeof v !== 'object');
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

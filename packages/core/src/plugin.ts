@@ -12,6 +12,11 @@ export interface LossPlugin {
    * for sequence losses. Must not dispose its inputs; runs inside tf.tidy.
    */
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
+  /**
+   * True for a loss that gives one value for the whole batch (a scalar), as Keras's dice and
+   * tversky do with axis=None; reductions and sample weights then follow Keras for scalars.
+   */
+  readonly batchScalar?: boolean;
   /** Optional check of input shapes; throw a ShapeMismatchError to refuse them. */
   validateShapes?(yTrue: readonly number[], yPred: readonly number[]): void;
   /**

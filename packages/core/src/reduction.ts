@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeMismatchError } from './errors.js';
+import { kerasMaskOf } from './catalog/mask.js';
+import { broadcastShapes, sameRank } from './catalog/keras-ops.js';
 
 /**
- * Keras 3 reductions. `mean` is Keras's alias of `sum_over_batch_size`.
- * - `sum_over_batch_size`: sum of weighted values / number of values
- * - `sum`: sum of weighted values
- * - `mean_with_sample_weight`: sum of weighted values / sum of the (broadcast) weights
+ * Keras 3 reductions (keras/src/losses/loss.py, `reduce_weighted_values`). `mean` is Keras's
+ * alias of `sum_over_batch_size`.
+ * - `sum_over_batch_size`: sum of the weighted values / number of weighted values
+ * - `sum`: sum of the weighted values
+ * - `mean_with_sample_weight`: sum of the weighted values / sum of the sample weights as given
+ *   (after the rank fix-up below, not broadcast to the values' shape)
  * - `none`: the weighted values themselves
  */
 export const REDUCTIONS = ['sum_over_batch_size', 'sum', 'mean_with_sample_weight', 'none', 'mean'] as const;
@@ -17,8 +21,13 @@ export function isReduction(value: unknown): value is Reduction {
 }
 
 /**
- * Reduces per-sample loss values. Sample weights of shape `[batch]` (or any prefix of the
- * values' shape, or the full shape) are broadcast over the trailing axes, as Keras does.
+ * Reduces per-sample loss values as Keras 3 does. Sample weights first meet Keras's rank
+ * fix-up (`squeeze_or_expand_to_same_rank`: `[batch, 1]` weights on `[batch]` values make the
+ * values `[batch, 1]`), then multiply with NumPy broadcasting (aligned from the last axis).
+ * Extension: weights that NumPy broadcasting refuses but that are a prefix of the values' shape
+ * (`[batch]` weights on `[batch, time]` values, batch != time) are broadcast per sample, as if
+ * given as `[batch, 1]`; Keras raises an error for them. A mask the loss set (ignoreClass,
+ * circle) is merged into the weights as Keras's `apply_mask` does. An empty batch reduces to 0.
  */
 export function reduceLoss(
   values: tf.Tensor,
@@ -27,52 +36,55 @@ export function reduceLoss(
   lossName = 'loss',
 ): tf.Tensor {
   return tf.tidy(() => {
-    const weights = sampleWeight ? alignSampleWeight(sampleWeight, values.shape, lossName) : undefined;
-    const weighted = weights ? tf.mul(values, weights) : values;
-    switch (reduction) {
-      case 'none':
-        return weighted;
-      case 'sum':
-        return tf.sum(weighted);
-      case 'mean_with_sample_weight': {
-        if (!weights) return meanOrZero(weighted);
-        return divideOrZero(tf.sum(weighted), tf.sum(tf.broadcastTo(weights, values.shape)));
-      }
-      case 'sum_over_batch_size':
-      case 'mean':
-        return meanOrZero(weighted);
+    const mask = kerasMaskOf(values);
+    let weights = sampleWeight ? toFloat32(sampleWeight) : undefined;
+    if (mask) weights = mergeMask(weights, tf.cast(mask(), 'float32'), reduction, lossName);
+    let weighted = values;
+    if (weights) {
+      [weighted, weights] = sameRank(values, weights);
+      weighted = multiply(weighted, weights, lossName);
     }
+    if (reduction === 'none' || weighted.rank === 0) return weighted;
+    const total = tf.sum(weighted);
+    if (reduction === 'sum') return total;
+    const divisor = reduction === 'mean_with_sample_weight' && weights ? tf.sum(weights) : tf.scalar(weighted.size);
+    return divideNoNan(total, divisor);
   });
+}
+
+/** Keras's apply_mask: under a mean, valid entries weigh total / valid so the mean is over them. */
+function mergeMask(weights: tf.Tensor | undefined, mask: tf.Tensor, reduction: Reduction, lossName: string): tf.Tensor {
+  let floatMask = mask;
+  if (reduction === 'mean' || reduction === 'sum_over_batch_size') {
+    const validWeight = divideNoNan(tf.scalar(mask.size), tf.sum(mask));
+    floatMask = tf.mul(mask, validWeight);
+  }
+  if (!weights) return floatMask;
+  const [alignedMask, alignedWeights] = sameRank(floatMask, weights);
+  return multiply(alignedWeights, alignedMask, lossName);
+}
+
+/** values * weights with NumPy broadcasting, or per sample where only that fits (the extension). */
+function multiply(values: tf.Tensor, weights: tf.Tensor, lossName: string): tf.Tensor {
+  if (broadcastShapes(values.shape, weights.shape)) return tf.mul(values, weights);
+  const isPrefix = weights.rank < values.rank && weights.shape.every((dim, axis) => dim === values.shape[axis] || dim === 1);
+  if (isPrefix) return tf.mul(values, tf.reshape(weights, [...weights.shape, ...values.shape.slice(weights.rank).map(() => 1)]));
+  throw new ShapeMismatchError(
+    `Loss '${lossName}': sample weights of shape [${weights.shape}] do not fit per-sample losses of ` +
+      `shape [${values.shape}]. Pass one weight per sample (shape [${values.shape[0] ?? 0}]) ` +
+      `or weights of shape [${values.shape}].`,
+  );
 }
 
 // Keras divides "no nan": an empty batch or all-zero weights reduce to 0, not NaN. tf.divNoNan
 // is not usable here: its gradient needs one for Equal, which TF.js does not have.
-function meanOrZero(values: tf.Tensor): tf.Tensor {
-  return values.size === 0 ? tf.scalar(0) : tf.div(tf.sum(values), values.size);
+// The indicator goes through step (gradient 0) because a mask's count may depend on y_pred.
+function divideNoNan(numerator: tf.Tensor, denominator: tf.Tensor): tf.Tensor {
+  const nonZero = tf.step(tf.abs(denominator));
+  const safeDenominator = tf.add(denominator, tf.sub(1, nonZero));
+  return tf.mul(tf.div(numerator, safeDenominator), nonZero);
 }
 
-function divideOrZero(numerator: tf.Tensor, denominator: tf.Tensor): tf.Tensor {
-  const isZero = tf.equal(denominator, 0);
-  const safeDenominator = tf.where(isZero, tf.onesLike(denominator), denominator);
-  return tf.mul(tf.div(numerator, safeDenominator), tf.cast(tf.logicalNot(isZero), numerator.dtype));
-}
-
-function alignSampleWeight(weight: tf.Tensor, valuesShape: readonly number[], lossName: string): tf.Tensor {
-  let aligned = weight;
-  // Keras accepts [batch, 1] weights for [batch] values.
-  if (aligned.rank === valuesShape.length + 1 && aligned.shape[aligned.rank - 1] === 1) {
-    aligned = tf.squeeze(aligned, [aligned.rank - 1]);
-  }
-  while (aligned.rank < valuesShape.length) aligned = tf.expandDims(aligned, -1);
-  const fits =
-    aligned.rank === valuesShape.length &&
-    aligned.shape.every((dim, axis) => dim === valuesShape[axis] || dim === 1);
-  if (!fits) {
-    throw new ShapeMismatchError(
-      `Loss '${lossName}': sample weights of shape [${weight.shape}] do not fit per-sample losses of ` +
-        `shape [${valuesShape}]. Pass one weight per sample (shape [${valuesShape[0] ?? 0}]) ` +
-        `or weights of shape [${valuesShape}].`,
-    );
-  }
-  return aligned.dtype === 'float32' ? aligned : tf.cast(aligned, 'float32');
+function toFloat32(weight: tf.Tensor): tf.Tensor {
+  return weight.dtype === 'float32' ? weight : tf.cast(weight, 'float32');
 }

@@ -3,7 +3,9 @@ import { closest } from 'fastest-levenshtein';
 import semverSatisfies from 'semver/functions/satisfies.js';
 import type { DependencyContainer } from 'tsyringe';
 import * as z from 'zod';
-import { DuplicateLossError, LossSpecError, UnknownLossError, VersionMismatchError } from './errors.js';
+import { LossSpecError, UnknownLossError, VersionMismatchError } from './errors.js';
+import { NameTable } from './name-table.js';
+import { firstPartyNames, firstPartyOwner } from './catalog/names.js';
 import { defaultOptions, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';
 import type { LossMetadata, LossPlugin, LossPluginClass } from './plugin.js';
@@ -46,6 +48,8 @@ export interface LossDescription {
   optionsSchema: Record<string, unknown>;
   /** The options an empty spec resolves to, or undefined where some option is required. */
   defaults: Record<string, unknown> | undefined;
+  /** For a registration with `override: true`: each name it took, and whose it was. */
+  overrides?: { name: string; owner: string }[];
 }
 
 export interface ResolveOptions {
@@ -70,82 +74,62 @@ export interface ResolveAsyncOptions extends ResolveOptions {
  */
 export class LossRegistry {
   readonly apiVersion = CORE_API_VERSION;
-  private readonly byName = new Map<string, RegisteredLoss>();
-  private readonly canonical = new Map<string, RegisteredLoss>();
-  /** Built-ins by each of their names, so one comes back when a plugin that took its name goes. */
-  private readonly builtins = new Map<string, RegisteredLoss>();
+  private readonly names = new NameTable();
   private loader: PluginLoader | undefined;
+  private installedNames: (() => readonly string[]) | undefined;
 
-  /** Registers a plugin under its canonical name and aliases. */
+  /**
+   * Registers a plugin under its canonical name and aliases. A name another registration holds,
+   * or a first-party name (Keras's catalog, the seed's 'mse') another package owns, needs
+   * `override: true`; an override then holds the name whichever of the two is imported first.
+   */
   register(entry: RegisteredLoss): void {
-    const names = [entry.meta.name, ...(entry.meta.aliases ?? [])];
-    for (const name of names) {
-      const existing = this.byName.get(name);
-      if (existing && existing !== entry && !existing.builtin && !entry.meta.override && !isSameRegistration(existing, entry)) {
-        throw new DuplicateLossError(name, existing.owner, entry.owner);
-      }
-    }
-    for (const name of names) {
-      const existing = this.byName.get(name);
-      // A plugin that takes a built-in's canonical name replaces the built-in under all its
-      // names: otherwise 'meanSquaredError' would still reach the built-in under a canonical
-      // name that now means the plugin, and a saved spec would come back as another loss.
-      if (existing?.builtin && existing !== entry && existing.name === name) this.takeOverBuiltin(existing, entry);
-      this.byName.set(name, entry);
-      if (entry.builtin) this.builtins.set(name, entry);
-    }
-    this.canonical.set(entry.meta.name, entry);
-  }
-
-  private takeOverBuiltin(builtin: RegisteredLoss, plugin: RegisteredLoss): void {
-    this.canonical.delete(builtin.name);
-    for (const [key, value] of this.byName) if (value === builtin) this.byName.set(key, plugin);
+    this.names.register(entry);
   }
 
   /**
-   * Removes a loss and all its aliases; a TF.js built-in it had taken a name from answers to
-   * that name again. Returns whether it was registered.
+   * Removes a loss and all its aliases; a registration it had overridden answers to those names
+   * again. Returns whether it was registered.
    */
   unregister(name: string): boolean {
-    const entry = this.byName.get(name);
-    if (!entry) return false;
-    for (const [key, value] of [...this.byName]) {
-      if (value !== entry) continue;
-      this.byName.delete(key);
-      const builtin = this.builtins.get(key);
-      if (builtin && builtin !== entry) {
-        this.byName.set(key, builtin);
-        if (builtin.name === key) this.canonical.set(key, builtin);
-      }
-    }
-    if (this.canonical.get(entry.name) === entry) this.canonical.delete(entry.name);
-    return true;
+    return this.names.unregister(name);
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.names.has(name);
   }
 
   /** Canonical names, sorted. */
   list(): string[] {
-    return [...this.canonical.keys()].sort();
+    return this.names.canonicalNames().sort();
   }
 
-  /** The registration a name or alias refers to; throws UnknownLossError with suggestions. */
+  /**
+   * The registration a name or alias refers to. An unknown name throws UnknownLossError: for a
+   * first-party name whose package is not loaded, naming that package; otherwise with the
+   * closest name among the registered ones, the first-party ones and those of installed
+   * conventionally named plugin packages.
+   */
   get(name: string): RegisteredLoss {
-    const entry = this.byName.get(name);
+    const entry = this.names.get(name);
     if (entry) return entry;
-    const suggestion = this.closestName(name);
-    throw new UnknownLossError(name, this.list(), suggestion, conventionalPackageName(name));
+    const owner = firstPartyOwner(name);
+    if (owner) throw new UnknownLossError(name, this.list(), undefined, owner.package, true);
+    throw new UnknownLossError(name, this.list(), this.closestName(name), conventionalPackageName(name));
   }
 
-  /** The registered name nearest to a misspelt one; canonical names win ties over aliases. */
+  /** Lets discovery offer the loss names of installed, not yet imported plugin packages as suggestions. */
+  setInstalledNames(source: (() => readonly string[]) | undefined): void {
+    this.installedNames = source;
+  }
+
+  /** The known name nearest to a misspelt one; canonical names win ties over aliases. */
   private closestName(name: string): string | undefined {
-    const canonicalNames = [...this.canonical.keys()];
-    const aliases = [...this.byName.keys()].filter((key) => !this.canonical.has(key));
-    if (!canonicalNames.length && !aliases.length) return undefined;
+    const canonicalNames = this.names.canonicalNames();
+    const aliases = this.names.aliases();
     // closest() keeps the first of equally near names, so canonical names go first.
-    return closest(name, [...canonicalNames, ...aliases]);
+    const candidates = [...new Set([...canonicalNames, ...firstPartyNames(), ...(this.installedNames?.() ?? []), ...aliases])];
+    return candidates.length ? closest(name, candidates) : undefined;
   }
 
   describe(name: string): LossDescription {
@@ -160,6 +144,7 @@ export class LossRegistry {
       builtin: entry.builtin,
       optionsSchema: meta.options ? (z.toJSONSchema(meta.options, { io: 'input' }) as Record<string, unknown>) : {},
       defaults: defaultOptions(meta.options),
+      ...(this.names.overridesOf(entry) ? { overrides: this.names.overridesOf(entry) } : {}),
     };
   }
 
@@ -195,7 +180,7 @@ export class LossRegistry {
   async load(names: readonly string[], options: ResolveAsyncOptions = {}): Promise<void> {
     if (!this.loader) return;
     for (const name of names) {
-      if (!this.byName.has(name)) await this.loader(name, options);
+      if (!this.names.has(name)) await this.loader(name, options);
     }
   }
 
@@ -222,14 +207,6 @@ export class LossRegistry {
 
 }
 
-/**
- * The same plugin registering again: the same class from the same package version, loaded a
- * second time as another module instance (a CommonJS and an ES module copy of one file, a
- * test runner's reload). Not a conflict; the newer registration replaces the older.
- */
-function isSameRegistration(existing: RegisteredLoss, entry: RegisteredLoss): boolean {
-  return existing.meta.package !== undefined && entry.meta.package !== undefined && existing.owner === entry.owner && existing.name === entry.name;
-}
 
 /**
  * The package a loss is expected in, by convention: `@losskit/loss-<name>`, or
@@ -245,6 +222,11 @@ export function classFactory(
   meta: LossMetadata,
   root: DependencyContainer,
 ): PluginFactory {
+  // A plugin whose constructor takes nothing needs no container: building one per resolution
+  // was most of the cost of resolving such a plugin by name.
+  if (pluginClass.length === 0 && !meta.defaults?.length) {
+    return () => new (pluginClass as unknown as new () => LossPlugin)();
+  }
   return (options, parent) => {
     const child = (parent ?? root).createChildContainer();
     child.register(LOSS_OPTIONS, { useValue: options });

@@ -55,7 +55,7 @@ export class SingleResolvedLoss extends BaseResolvedLoss {
     this.checkInputs(yTrue, yPred);
     const values = tf.tidy(() => this.plugin.compute(yTrue, yPred));
     const batch = yPred.shape[0];
-    if (values.rank === 0 || values.shape[0] !== batch) {
+    if (values.rank === 0 ? !this.plugin.batchScalar : values.shape[0] !== batch) {
       const shape = values.shape;
       values.dispose();
       throw new ShapeMismatchError(

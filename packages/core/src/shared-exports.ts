@@ -19,6 +19,11 @@ export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction 
 export type { ResolvedLoss } from './resolved-loss.js';
 export { SumResolvedLoss } from './resolved-loss.js';
 export { isSumSpec, lossNamesIn } from './spec.js';
+// The Keras 3 catalog: names, owners, and the Keras helpers plugins may share.
+export { KERAS_CATALOG, type CatalogEntry } from './catalog/entries.js';
+export { firstPartyOwner, catalogAliases, type NameOwner } from './catalog/names.js';
+export { fromKerasConfig, type KerasLossConfig } from './catalog/keras-config.js';
+export { KERAS_EPSILON, sameRank, assertSameShapeAfterRankFix } from './catalog/keras-ops.js';
 export type { LossSpec, SingleLossSpec, SumLossSpec, SavedLossSpec, SavedSingleLossSpec, SavedSumLossSpec } from './spec.js';
 // Plugins build their option schemas with core's zod, so one copy validates them.
 export * as z from 'zod';

@@ -1,10 +1,12 @@
 import { LossSpecError, describeValue } from './errors.js';
 import { isReduction, REDUCTIONS, type Reduction } from './reduction.js';
+import { fromKerasConfig, isKerasLossConfig, type KerasLossConfig } from './catalog/keras-config.js';
 
 /** One registered loss: its name, or the name with options, a reduction and a weight in a sum. */
 export type SingleLossSpec =
   | string
-  | { name: string; options?: Record<string, unknown>; reduction?: Reduction; weight?: number };
+  | { name: string; options?: Record<string, unknown>; reduction?: Reduction; weight?: number }
+  | KerasLossConfig;
 
 /** A weighted sum of losses, e.g. `{ sum: [{ name: 'mse', weight: 0.8 }, { name: 'mae', weight: 0.2 }] }`. */
 export interface SumLossSpec {
@@ -41,6 +43,7 @@ export function isSumSpec(spec: LossSpec): spec is SumLossSpec {
 }
 
 export function normalizeSingleSpec(spec: SingleLossSpec): NormalizedSingleSpec {
+  if (isKerasLossConfig(spec)) return { ...fromKerasConfig(spec), weight: 1 };
   if (typeof spec === 'string') {
     if (!spec.trim()) throw new LossSpecError(`The loss spec is an empty string; give a loss name such as 'mse'.`);
     return { name: spec, options: {}, weight: 1 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { getLossRegistry, ShapeMismatchError } from '@losskit/core';
+import { firstPartyOwner, getLossRegistry, LossRegistry, ShapeMismatchError, UnknownLossError } from '@losskit/core';
 
 // The reference is TF.js itself: a model compiled with the built-in loss name and evaluated.
 // An identity model (one Dense layer with identity weights) makes y_pred equal to the input.
@@ -17,8 +17,8 @@ async function tfjsLoss(name: string, yTrue: tf.Tensor2D, yPred: tf.Tensor2D): P
   return value;
 }
 
+// 'meanSquaredError' is @losskit/loss-mse's (its tests compare it with model.compile too).
 const TFJS_NAMES = [
-  'meanSquaredError',
   'meanAbsoluteError',
   'meanAbsolutePercentageError',
   'meanSquaredLogarithmicError',
@@ -50,6 +50,11 @@ describe('core: TF.js built-in loss names', () => {
       expect(loss.name).to.match(/^[a-z][a-z-]*$/, 'canonical names are kebab-case');
     });
   }
+
+  it("'meanSquaredError' belongs to @losskit/loss-mse, and says so where it is not loaded", () => {
+    expect(firstPartyOwner('meanSquaredError')).to.deep.equal({ canonical: 'mse', package: '@losskit/loss-mse' });
+    expect(() => new LossRegistry().get('meanSquaredError')).to.throw(UnknownLossError, /provided by @losskit\/loss-mse/);
+  });
 
   it("'sparseCategoricalCrossentropy' takes integer labels and matches TF.js", async () => {
     const yPred = tf.softmax(tf.randomNormal([5, 3], 0, 1, 'float32', 9)) as tf.Tensor2D;

@@ -38,14 +38,31 @@ describe('core: reductions (Keras 3 semantics, hand-computed)', () => {
     expect(Array.from(out.dataSync())).to.deep.equal([0.5, 0, 6, 6]);
   });
 
-  it('broadcasts [batch] weights over per-timestep losses and counts the weights per value', () => {
-    const perStep = tf.tensor2d([[1, 3], [2, 4]]);
+  it('[batch, 1] weights weigh each sample of per-timestep losses; mean_with_sample_weight divides by the weights as given (Keras 3)', () => {
+    const perStep = tf.tensor2d([[1, 3, 2], [2, 4, 0]]);
+    const w = tf.tensor2d([[1], [3]]);
+    // weighted: 1 + 3 + 2 + 6 + 12 + 0 = 24 over 6 values
+    expect(scalarOf(reduceLoss(perStep, 'sum_over_batch_size', w))).to.be.closeTo(24 / 6, 1e-6);
+    // Keras 3 divides by sum(sample_weight) = 4, not by the broadcast weights (12): Keras 2 did that
+    expect(scalarOf(reduceLoss(perStep, 'mean_with_sample_weight', w))).to.be.closeTo(24 / 4, 1e-6);
+    expect(scalarOf(reduceLoss(perStep, 'sum', w))).to.be.closeTo(24, 1e-6);
+  });
+
+  it('[batch] weights on [batch, time] values: NumPy broadcasting where it applies (Keras 3), per sample otherwise (extension)', () => {
+    // batch 2, time 3: Keras refuses; losskit reads the weights as [batch, 1]
+    const perStep = tf.tensor2d([[1, 3, 2], [2, 4, 0]]);
     const w = tf.tensor1d([1, 3]);
-    // weighted: 1 + 3 + 6 + 12 = 22
-    expect(scalarOf(reduceLoss(perStep, 'sum_over_batch_size', w))).to.be.closeTo(22 / 4, 1e-6);
-    // broadcast weights sum: 1 + 1 + 3 + 3 = 8
-    expect(scalarOf(reduceLoss(perStep, 'mean_with_sample_weight', w))).to.be.closeTo(22 / 8, 1e-6);
-    expect(scalarOf(reduceLoss(perStep, 'sum', tf.tensor2d([[1], [3]])))).to.be.closeTo(22, 1e-6);
+    expect(scalarOf(reduceLoss(perStep, 'mean_with_sample_weight', w))).to.be.closeTo(24 / 4, 1e-6);
+    expect(Array.from(reduceLoss(perStep, 'none', w).dataSync())).to.deep.equal([1, 3, 2, 6, 12, 0]);
+    // batch = time = 2: Keras multiplies from the last axis, weighting the time steps
+    const square = tf.tensor2d([[1, 3], [2, 4]]);
+    expect(Array.from(reduceLoss(square, 'none', w).dataSync())).to.deep.equal([1, 9, 2, 12]);
+  });
+
+  it('under none, [batch, 1] weights on [batch] values give [batch, 1] (Keras 3 expands the values)', () => {
+    const out = reduceLoss(values(), 'none', tf.tensor2d([[0.5], [0], [2], [1]]));
+    expect(out.shape).to.deep.equal([4, 1]);
+    expect(Array.from(out.dataSync())).to.deep.equal([0.5, 0, 6, 6]);
   });
 
   it('all-zero weights reduce to 0 rather than NaN', () => {
@@ -67,8 +84,8 @@ describe('core: reductions (Keras 3 semantics, hand-computed)', () => {
     const w = tf.tensor1d([1, 2, 3]);
     expect(scalarOf(registry.resolve({ name: 'mae', reduction: 'sum' }).compute(yTrue, yPred, w))).to.be.closeTo(6, 1e-6);
     expect(scalarOf(registry.resolve({ name: 'mean-absolute-error', reduction: 'mean_with_sample_weight' }).compute(yTrue, yPred, w))).to.be.closeTo(1, 1e-6);
-    const none = registry.resolve({ name: 'meanSquaredError', reduction: 'none' }).compute(yTrue, yPred, w);
-    expect(Array.from(none.dataSync())).to.deep.equal([1, 4, 6]);
+    const none = registry.resolve({ name: 'meanAbsoluteError', reduction: 'none' }).compute(yTrue, yPred, w);
+    expect(Array.from(none.dataSync())).to.deep.equal([1, 2, 3]);
   });
 
   it('every reduction is differentiable, with the gradient of its formula', () => {
@@ -104,9 +121,10 @@ describe('core: weighted-sum specs', () => {
     expect(loss.name).to.equal('mean-absolute-error+hinge');
     const yTrue = tf.tensor2d([[0, 0], [1, 1]]);
     const yPred = tf.tensor2d([[2, 0], [1, 4]]);
-    // mae: [1, 1.5]; hinge = mean(max(0, 1 - t*p)): [1, 0]; per sample: [1 + 0.25, 1.5 + 0]
-    expect(Array.from(loss.perSample(yTrue, yPred).dataSync())).to.deep.equal([1.25, 1.5]);
-    expect(scalarOf(loss.compute(yTrue, yPred))).to.be.closeTo(2.75, 1e-6);
+    // mae: [1, 1.5]; hinge = mean(max(0, 1 - t*p)) with the {0, 1} labels turned into {-1, 1}
+    // (Keras 3): [(3 + 1) / 2, 0] = [2, 0]; per sample: [1 + 0.25 * 2, 1.5 + 0]
+    expect(Array.from(loss.perSample(yTrue, yPred).dataSync())).to.deep.equal([1.5, 1.5]);
+    expect(scalarOf(loss.compute(yTrue, yPred))).to.be.closeTo(3, 1e-6);
   });
 
   it("termValues reduce each term like the sum, so the weighted terms add up to it, for every reduction", () => {

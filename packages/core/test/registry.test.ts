@@ -6,6 +6,7 @@ import {
   InvalidOptionsError,
   LOSS_OPTIONS,
   RegisterLoss,
+  ReservedLossNameError,
   UnknownLossError,
   VersionMismatchError,
   inject,
@@ -89,29 +90,31 @@ describe('core: registry', () => {
     registry.unregister(name);
   });
 
-  it('a plugin may take over a TF.js built-in name without a duplicate error', () => {
-    expect(registry.describe('poisson').builtin).to.equal(true, 'precondition: built-in present');
+  it("a first-party name (Keras's 'poisson') cannot be taken without override, naming its owner", () => {
+    expect(registry.describe('poisson').builtin).to.equal(true, 'precondition: the catalog loss is present');
     const name = uniqueName('poisson-like');
-    registerLossFunction({ name, aliases: ['poisson'], description: 'takes over' }, (t, p) => tf.sum(tf.sub(t, p), -1));
-    expect(registry.get('poisson').name).to.equal(name);
-    registry.unregister(name);
-    // the built-in answers to its name again
+    expect(() => registerLossFunction({ name, aliases: ['poisson'], description: 'takes over' }, (t, p) => tf.sum(tf.sub(t, p), -1))).to.throw(
+      ReservedLossNameError,
+      /Loss name 'poisson' belongs to @losskit\/core .*declare `override: true`/,
+    );
+    expect(registry.has(name)).to.equal(false, 'a refused registration registers none of its names');
     expect(registry.get('poisson').builtin).to.equal(true);
-    expect(registry.list()).to.include('poisson');
   });
 
-  it("a plugin that takes a built-in's canonical name takes its aliases too, and gives them back when it goes", () => {
-    const builtinAliases = registry.describe('logcosh').aliases;
-    expect(builtinAliases).to.include('log-cosh', 'precondition: the built-in has an alias');
+  it("an override of a catalog loss's canonical name takes all its names, says so, and gives them back when it goes", () => {
     const name = uniqueName('my-logcosh');
-    registerLossFunction({ name, aliases: ['logcosh'], description: 'takes over logcosh' }, (t, p) => tf.sum(tf.sub(t, p), -1));
-    // every name of the built-in now means the plugin, so a saved spec comes back as the same loss
-    expect(registry.get('log-cosh').name).to.equal(name);
-    expect(registry.resolve('logcosh').spec).to.deep.include({ name });
-    expect(registry.list()).not.to.include('logcosh');
+    registerLossFunction({ name, aliases: ['log-cosh'], description: 'takes over log-cosh', override: true }, (t, p) => tf.sum(tf.sub(t, p), -1));
+    // every name of the catalog loss now means the plugin, so a saved spec comes back as the same loss
+    for (const alias of ['logcosh', 'log_cosh', 'LogCosh', 'logCosh']) expect(registry.get(alias).name, alias).to.equal(name);
+    expect(registry.resolve('log_cosh').spec).to.deep.include({ name });
+    expect(registry.list()).not.to.include('log-cosh');
+    const overrides = registry.describe(name).overrides!;
+    expect(overrides.map((o) => o.name).sort()).to.deep.equal(['LogCosh', 'log-cosh', 'logCosh', 'log_cosh', 'logcosh']);
+    expect(overrides.every((o) => o.owner.includes('@losskit/core'))).to.equal(true);
     registry.unregister(name);
-    expect(registry.get('log-cosh').name).to.equal('logcosh');
+    expect(registry.get('LogCosh').name).to.equal('log-cosh');
     expect(registry.get('logcosh').builtin).to.equal(true);
+    expect(registry.describe('log-cosh').overrides).to.equal(undefined);
   });
 
   it('suggests a canonical name over an alias at the same distance', () => {

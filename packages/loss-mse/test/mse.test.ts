@@ -27,6 +27,19 @@ describe('loss-mse', () => {
     expect(b).to.be.closeTo((1 + 1 + 16) / 3, 1e-6);
   });
 
+  it("'meanSquaredError' matches model.compile({ loss: 'meanSquaredError' })", async () => {
+    const yTrue = tf.randomNormal([6, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const yPred = tf.randomNormal([6, 4], 0, 1, 'float32', 6) as tf.Tensor2D;
+    // an identity Dense layer makes y_pred the model's input
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [4], useBias: false, kernelInitializer: 'identity' })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const evaluated = model.evaluate(yPred, yTrue, { batchSize: 6 }) as tf.Scalar;
+    const expected = (await evaluated.data())[0]!;
+    const actual = getLossRegistry().resolve('meanSquaredError').compute(yTrue, yPred).dataSync()[0]!;
+    expect(actual).to.be.closeTo(expected, 1e-6 * Math.max(1, expected));
+    model.dispose();
+  });
+
   it('reduced with the default reduction equals tf.losses.meanSquaredError', () => {
     const yTrue = tf.randomNormal([16, 10], 0, 1, 'float32', 1);
     const yPred = tf.randomNormal([16, 10], 0, 1, 'float32', 2);

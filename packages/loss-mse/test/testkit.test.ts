@@ -9,7 +9,8 @@ describe('@losskit/loss-mse', () => {
 
   describeLossPlugin({
     name: 'mse',
-    aliases: ['mean-squared-error', 'custom-mse'],
+    // every name of Keras 3's mean_squared_error, and the seed's 'custom-mse'
+    aliases: ['MSE', 'mean_squared_error', 'MeanSquaredError', 'meanSquaredError', 'mean-squared-error', 'custom-mse'],
     defaults: {},
     // the seed's MSE takes no options: any option is a mistake
     invalidOptions: [{ scale: 2 }, { reduction: 'sum' }],

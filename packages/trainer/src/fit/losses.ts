@@ -25,7 +25,8 @@ export type LossOption = PerOutput<LossSpec>;
 export type LossWeightsOption = readonly number[] | Readonly<Record<string, number>>;
 
 export function isSingleLossSpec(value: unknown): value is LossSpec {
-  return typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value) && ('name' in value || 'sum' in value));
+  // 'class_name': a Keras serialized loss config, which core resolves like { name, options }
+  return typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value) && ('name' in value || 'sum' in value || 'class_name' in value));
 }
 
 export async function resolveOutputLosses(
