@@ -18,14 +18,20 @@ export interface BrowserBundle {
   ownFiles: string[];
 }
 
-/** Bundles `contents` as an entry module whose bare imports resolve from `resolveDir`. */
-export async function bundleForBrowser(contents: string, resolveDir: string, format: 'iife' | 'esm' = 'iife'): Promise<BrowserBundle> {
+/** Bundles `contents` as an entry module whose bare imports resolve from `resolveDir` (`external`: left as imports). */
+export async function bundleForBrowser(
+  contents: string,
+  resolveDir: string,
+  format: 'iife' | 'esm' = 'iife',
+  external: string[] = [],
+): Promise<BrowserBundle> {
   const result = await esbuild.build({
     stdin: { contents, resolveDir, loader: 'js' },
     absWorkingDir: repoRoot,
     bundle: true,
     platform: 'browser',
     format,
+    external,
     write: false,
     metafile: true,
     logLevel: 'silent',
