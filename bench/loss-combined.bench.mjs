@@ -22,7 +22,7 @@ const LAYERS = ['block_1_expand_relu', 'block_3_expand_relu'];
 await tf.setBackend('cpu');
 tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
 
-const resolved = await getLossRegistry().resolveAsync({
+const resolved = await getLossRegistry().resolve({
   name: 'combined',
   options: { alpha: ALPHA, layers: LAYERS.map((name) => ({ name, weight: 1 })) },
 });

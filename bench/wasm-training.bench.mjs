@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { autoencoderBatch, buildAutoencoder, buildMlp, mlpBatch, randomData } from './models.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 // bench/ has no dependencies of its own: resolve tfjs the way @losskit/wasm-training does.
@@ -18,18 +19,6 @@ const AE_BATCH = 64;
 const MLP_LAYERS = [[784, 512], [512, 512], [512, 10]];
 const MLP_FLOPS_PER_SAMPLE = MLP_LAYERS.reduce((s, [i, o]) => s + 4 * i * o, 0)
   + MLP_LAYERS.slice(1).reduce((s, [i, o]) => s + 2 * i * o, 0);
-
-function randomData(size, seed) {
-  let a = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
-}
 
 /** Steps per second of `step` (async), after `warmup` steps, for at least `minSeconds` and `minSteps`. */
 async function rate(step, { warmup = 2, minSteps = 3, minSeconds = 3 } = {}) {
@@ -54,17 +43,8 @@ async function child(config) {
   await tf.ready();
   const result = {};
   if (model === 'mlp') {
-    const net = tf.sequential({
-      layers: [
-        tf.layers.dense({ inputShape: [784], units: 512, activation: 'relu' }),
-        tf.layers.dense({ units: 512, activation: 'relu' }),
-        tf.layers.dense({ units: 10, activation: 'softmax' }),
-      ],
-    });
-    net.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' });
-    const x = tf.tensor2d(randomData(MLP_BATCH * 784, 1), [MLP_BATCH, 784]);
-    const labels = tf.tensor1d(Array.from(randomData(MLP_BATCH, 2), (v) => Math.floor(v * 10)), 'int32');
-    const y = tf.oneHot(labels, 10).toFloat();
+    const net = buildMlp(tf);
+    const { x, y } = mlpBatch(tf, MLP_BATCH);
     const a = tf.tensor2d(randomData(1024 * 1024, 3), [1024, 1024]);
     const b = tf.tensor2d(randomData(1024 * 1024, 4), [1024, 1024]);
     const mlpStep = () => net.trainOnBatch(x, y);
@@ -93,16 +73,8 @@ async function child(config) {
     result.matmul_gflops = median(matmulGflops);
     result.fraction = median(mlpGflops.map((g, r) => g / matmulGflops[r]));
   } else if (model === 'ae') {
-    const net = tf.sequential({
-      layers: [
-        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-        tf.layers.maxPooling2d({ poolSize: 2 }),
-        tf.layers.upSampling2d({ size: [2, 2] }),
-        tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid' }),
-      ],
-    });
-    net.compile({ optimizer: tf.train.adam(0.001), loss: 'meanSquaredError' });
-    const x = tf.tensor4d(randomData(AE_BATCH * 784, 5), [AE_BATCH, 28, 28, 1]);
+    const net = buildAutoencoder(tf);
+    const x = autoencoderBatch(tf, AE_BATCH);
     const opts = backend === 'cpu' ? { warmup: 1, minSteps: 2, minSeconds: 4 } : { minSeconds: 5 };
     result.sps = (await rate(() => net.trainOnBatch(x, x), opts)) * AE_BATCH;
   }

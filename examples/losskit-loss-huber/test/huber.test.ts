@@ -31,7 +31,7 @@ describe('losskit-loss-huber', () => {
     it('is quadratic up to delta and linear beyond (delta = 1)', () => {
       // errors 0.5, 2, -3: 0.5*0.25 = 0.125; 1*(2 - 0.5) = 1.5; 1*(3 - 0.5) = 2.5; mean 4.125/3 = 1.375
       // errors 0, 1, -1:   0; 0.5; 0.5; mean 1/3
-      const resolved = getLossRegistry().resolve('huber');
+      const resolved = getLossRegistry().resolveSync('huber');
       const yTrue = tf.tensor2d([[0, 0, 0], [2, 2, 2]]);
       const yPred = tf.tensor2d([[0.5, 2, -3], [2, 3, 1]]);
       const values = Array.from(resolved.perSample(yTrue, yPred).dataSync());
@@ -42,7 +42,7 @@ describe('losskit-loss-huber', () => {
 
     it('moves the switch to delta (delta = 2, via the alias)', () => {
       // errors 1, 3: 0.5*1 = 0.5; 2*(3 - 1) = 4; mean 2.25
-      const resolved = getLossRegistry().resolve({ name: 'smooth-l1', options: { delta: 2 } });
+      const resolved = getLossRegistry().resolveSync({ name: 'smooth-l1', options: { delta: 2 } });
       expect(resolved.spec).to.deep.include({ name: 'huber', options: { delta: 2 } });
       const value = resolved.perSample(tf.tensor2d([[0, 0]]), tf.tensor2d([[1, -3]])).dataSync()[0];
       expect(value).to.be.closeTo(2.25, 1e-6);
@@ -51,7 +51,7 @@ describe('losskit-loss-huber', () => {
     it('has gradient e inside delta and delta * sign(e) outside (per element, divided by the axis length)', () => {
       const yTrue = tf.tensor2d([[0, 0, 0, 0]]);
       const yPred = tf.tensor2d([[0.25, -0.5, 3, -7]]);
-      const gradient = tf.grad((p: tf.Tensor) => tf.sum(getLossRegistry().resolve('huber').perSample(yTrue, p)))(yPred);
+      const gradient = tf.grad((p: tf.Tensor) => tf.sum(getLossRegistry().resolveSync('huber').perSample(yTrue, p)))(yPred);
       // d/dp of mean over 4 elements: [0.25, -0.5, 1, -1] / 4
       const expected = [0.0625, -0.125, 0.25, -0.25];
       Array.from(gradient.dataSync()).forEach((g, i) => expect(g).to.be.closeTo(expected[i]!, 1e-7));

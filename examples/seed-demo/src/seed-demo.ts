@@ -28,7 +28,7 @@ const x = tf.randomUniform([1000, 32], 0, 1, 'float32', SEED + 3);
 const y = tf.randomUniform([1000, 10], 0, 1, 'float32', SEED + 4);
 
 const trainer = new Trainer({ model, optimizer: 'adam', loss: 'mse' });
-const { history } = await trainer.fit(x, y, { epochs: 10, batchSize: 32, seed: SEED, progress: 'lines' });
+const { history } = await trainer.fit(x, y, { epochs: 10, batchSize: 32, seed: SEED, verbose: 2 });
 
 const losses = history.loss!;
 console.log(`loss by epoch: ${losses.map((v) => v.toFixed(5)).join(', ')}`);

@@ -1,10 +1,31 @@
 import { pluginDiscoveryMode } from './discovery-mode.js';
 
-/** Base class: every error losskit throws on purpose is one of these. */
+/** Where an error records the names of its classes, shared by every copy of every losskit package. */
+const CLASS_NAMES = Symbol.for('losskit.error.classes');
+
+/**
+ * Base class: every error losskit throws on purpose is one of these.
+ *
+ * `instanceof` works across copies of a package (two installed versions, a CommonJS and an ES
+ * module copy): each error carries the names of its class chain under a `Symbol.for` key, and
+ * `instanceof SomeLossKitError` also accepts an error whose chain names that class.
+ */
 export class LossKitError extends Error {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+    const names: string[] = [];
+    for (let proto: unknown = new.target.prototype; proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+      names.push((proto as { constructor: { name: string } }).constructor.name);
+    }
+    Object.defineProperty(this, CLASS_NAMES, { value: names, enumerable: false });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    if (Object.prototype.isPrototypeOf.call(this.prototype, value)) return true;
+    const names = (value as { [CLASS_NAMES]?: unknown })[CLASS_NAMES];
+    return Array.isArray(names) && names.includes(this.name);
   }
 }
 
@@ -38,7 +59,7 @@ function howToLoad(packageName: string): string {
   }
   return (
     `Install it (\`pnpm add ${packageName}\`) and import it once (\`import '${packageName}'\`), or resolve ` +
-    `with resolveAsync, which imports it by itself.`
+    `with \`await registry.resolve(spec)\`, which imports it by itself.`
   );
 }
 

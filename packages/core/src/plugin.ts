@@ -21,9 +21,14 @@ export interface LossPlugin {
   validateShapes?(yTrue: readonly number[], yPred: readonly number[]): void;
   /**
    * Optional asynchronous setup that compute() needs (loading a pretrained network, say).
-   * `registry.resolveAsync` awaits it; after a synchronous `resolve`, await `resolved.prepare()`.
+   * `registry.resolve` awaits it; `registry.resolveSync` refuses a plugin that has it.
    */
   prepare?(): Promise<void>;
+  /**
+   * Optional, with `prepare`: whether the setup is done already (an injected network, say).
+   * Without it a plugin that has `prepare` counts as unprepared until `prepare` has run.
+   */
+  isPrepared?(): boolean;
   /** Frees tensors the plugin holds (not shared dependencies). */
   dispose?(): void;
 }

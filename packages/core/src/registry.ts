@@ -10,7 +10,7 @@ import { defaultOptions, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';
 import type { LossMetadata, LossPlugin, LossPluginClass } from './plugin.js';
 import { DEFAULT_REDUCTION } from './reduction.js';
-import { SingleResolvedLoss, SumResolvedLoss, type ResolvedLoss } from './resolved-loss.js';
+import { LossNotPreparedError, SingleResolvedLoss, SumResolvedLoss, type ResolvedLoss } from './resolved-loss.js';
 import {
   isSumSpec,
   lossNamesIn,
@@ -148,32 +148,68 @@ export class LossRegistry {
     };
   }
 
-  /** Builds the loss a spec describes. Each call builds new plugin instances. */
-  resolve(spec: LossSpec, options: ResolveOptions = {}): ResolvedLoss {
-    if (isSumSpec(spec)) {
-      validateSumSpec(spec);
-      const terms = spec.sum.map((term, i) => {
-        if (typeof term === 'object' && term !== null && 'reduction' in term && term.reduction !== undefined) {
-          throw new LossSpecError(
-            `Term ${i} ('${term.name}') of a sum loss sets a reduction; set it once on the sum ({ sum: [...], reduction }).`,
-          );
-        }
-        return this.resolveSingle(term, options, true);
-      });
-      return new SumResolvedLoss(terms, spec.reduction ?? DEFAULT_REDUCTION);
+  /**
+   * Builds the loss a spec describes, the safe way: first lets the plugin loader (package
+   * discovery) register names that are not registered yet, then awaits the plugins'
+   * asynchronous setup (`prepare`). Each call builds new plugin instances.
+   *
+   *   const loss = await getLossRegistry().resolve({ name: 'mse', reduction: 'sum' });
+   */
+  async resolve(spec: LossSpec, options: ResolveAsyncOptions = {}): Promise<ResolvedLoss> {
+    await this.load(lossNamesIn(spec), options);
+    const resolved = this.build(spec, options);
+    try {
+      await resolved.prepare();
+    } catch (error) {
+      resolved.dispose();
+      throw error;
     }
-    return this.resolveSingle(spec, options, false);
+    return resolved;
+  }
+
+  /** @deprecated The old name of `resolve` (which now does discovery and `prepare` itself). */
+  resolveAsync(spec: LossSpec, options: ResolveAsyncOptions = {}): Promise<ResolvedLoss> {
+    return this.resolve(spec, options);
   }
 
   /**
-   * Like resolve, but first lets the plugin loader (package discovery) register names that
-   * are not registered yet, and afterwards awaits the plugins' asynchronous setup (`prepare`).
+   * Synchronous resolution of names that are registered already (no discovery). A loss whose
+   * plugin has asynchronous setup (`prepare`, e.g. loading a network) is refused with
+   * LossNotPreparedError, since it would fail at first use: `await resolve(spec)` instead.
    */
-  async resolveAsync(spec: LossSpec, options: ResolveAsyncOptions = {}): Promise<ResolvedLoss> {
-    await this.load(lossNamesIn(spec), options);
-    const resolved = this.resolve(spec, options);
-    await resolved.prepare();
+  resolveSync(spec: LossSpec, options: ResolveOptions = {}): ResolvedLoss {
+    const resolved = this.build(spec, options);
+    if (resolved.needsPrepare) {
+      resolved.dispose();
+      throw new LossNotPreparedError(
+        `Loss '${resolved.name}' has asynchronous setup (its plugin's prepare()), so resolveSync cannot make it ready; ` +
+          `use \`await registry.resolve(spec)\`, which runs it.`,
+      );
+    }
     return resolved;
+  }
+
+  private build(spec: LossSpec, options: ResolveOptions): ResolvedLoss {
+    if (isSumSpec(spec)) {
+      validateSumSpec(spec);
+      const terms: SingleResolvedLoss[] = [];
+      try {
+        spec.sum.forEach((term, i) => {
+          if (typeof term === 'object' && term !== null && 'reduction' in term && term.reduction !== undefined) {
+            throw new LossSpecError(
+              `Term ${i} ('${term.name}') of a sum loss sets a reduction; set it once on the sum ({ sum: [...], reduction }).`,
+            );
+          }
+          terms.push(this.resolveSingle(term, options, true));
+        });
+      } catch (error) {
+        // The terms built before the bad one hold plugins (and maybe tensors): free them.
+        for (const term of terms) term.dispose();
+        throw error;
+      }
+      return new SumResolvedLoss(terms, spec.reduction ?? DEFAULT_REDUCTION);
+    }
+    return this.resolveSingle(spec, options, false);
   }
 
   /** Registers what the loader can find for names that are missing; never throws for unknown names. */
@@ -190,7 +226,7 @@ export class LossRegistry {
   }
 
   private resolveSingle(spec: SingleLossSpec, options: ResolveOptions, inSum: boolean): SingleResolvedLoss {
-    const normalized = normalizeSingleSpec(spec);
+    const normalized = normalizeSingleSpec(spec, inSum);
     const entry = this.get(normalized.name);
     const validated = validateOptions(entry.name, entry.meta.options && strictSchema(entry.meta.options), normalized.options);
     const reduction = normalized.reduction ?? DEFAULT_REDUCTION;
@@ -198,7 +234,6 @@ export class LossRegistry {
       name: entry.name,
       options: validated,
       ...(inSum ? { weight: normalized.weight } : { reduction }),
-      ...(!inSum && normalized.weight !== 1 ? { weight: normalized.weight } : {}),
       ...(entry.meta.package ? { package: { ...entry.meta.package } } : {}),
     };
     const plugin = entry.build(validated, options.container);

@@ -1,41 +1,89 @@
 import * as tf from '@tensorflow/tfjs';
-import { ShapeMismatchError } from './errors.js';
+import { LossKitError, ShapeMismatchError } from './errors.js';
 import type { LossPlugin } from './plugin.js';
 import { DEFAULT_REDUCTION, reduceLoss, type Reduction } from './reduction.js';
 import type { SavedLossSpec, SavedSingleLossSpec } from './spec.js';
 
-/** A loss ready to use: built plugin(s), validated options, a reduction. */
+/**
+ * One term of a loss: a single loss is one term of weight 1; a `{ sum: [...] }` loss has one
+ * per summand. Names: a *term* is always a summand of one output's loss (never an output).
+ */
+export interface LossTerm {
+  /** Canonical name of the term's loss. */
+  readonly name: string;
+  /** Its factor in the sum (1 for a single loss). */
+  readonly weight: number;
+}
+
+/** The reduced loss and, from the same evaluation, each term's reduced value before its weight. */
+export interface ReducedWithTerms {
+  /** As `reduced` returns it. */
+  value: tf.Tensor;
+  /**
+   * In `terms` order. Weighted by the terms' weights they add up to `value` (element-wise for
+   * reduction 'none'). For a single loss this is `[value]`, the same tensor.
+   */
+  terms: tf.Tensor[];
+}
+
+/**
+ * A loss ready to use: built plugin(s), validated options, a reduction.
+ *
+ * Vocabulary, the same everywhere in losskit: `perSample` gives per-sample values (what a
+ * plugin's `compute` returns), `reduced` applies the reduction and sample weights.
+ */
 export interface ResolvedLoss {
   /** Canonical name, or `a+b` for a sum; used as the key in training logs. */
   readonly name: string;
   readonly reduction: Reduction;
   /** Plain JSON that resolves to the same loss again. */
   readonly spec: SavedLossSpec;
+  /** The summands: one for a single loss, one per entry of a `{ sum: [...] }` loss. */
+  readonly terms: readonly LossTerm[];
   /** Per-sample values (batch first), before reduction and sample weights. */
   perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
   /** The reduced loss (a scalar, or per-sample values for `none`), sample weights applied. */
+  reduced(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor;
+  /** `reduced` and each term's reduced value, from one evaluation of each term. */
+  reducedWithTerms(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): ReducedWithTerms;
+  /** @deprecated The old name of `reduced` (kept for one release; `compute` means per-sample on a plugin). */
   compute(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor;
   /** A function for `model.compile({ loss })`, named after the loss so logs never say ''. */
   asTfjsLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
-  /** Runs the plugins' asynchronous setup, if any; resolveAsync has already done it. */
+  /** Whether a plugin still has asynchronous setup (`prepare`) to run before first use. */
+  readonly needsPrepare: boolean;
+  /** Runs the plugins' asynchronous setup, if any; `registry.resolve` has already done it. */
   prepare(): Promise<void>;
   dispose(): void;
 }
+
+/**
+ * `registry.resolveSync` was given a loss whose plugin has asynchronous setup: it would fail at
+ * its first use, so it is refused at resolution instead.
+ */
+export class LossNotPreparedError extends LossKitError {}
 
 abstract class BaseResolvedLoss implements ResolvedLoss {
   abstract readonly name: string;
   abstract readonly reduction: Reduction;
   abstract readonly spec: SavedLossSpec;
+  abstract readonly terms: readonly LossTerm[];
+  abstract readonly needsPrepare: boolean;
   abstract perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
+  abstract reducedWithTerms(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): ReducedWithTerms;
   abstract prepare(): Promise<void>;
   abstract dispose(): void;
 
-  compute(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
+  reduced(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
     return tf.tidy(() => reduceLoss(this.perSample(yTrue, yPred), this.reduction, sampleWeight, this.name));
   }
 
+  compute(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
+    return this.reduced(yTrue, yPred, sampleWeight);
+  }
+
   asTfjsLoss(): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
-    const fn = (yTrue: tf.Tensor, yPred: tf.Tensor) => this.compute(yTrue, yPred);
+    const fn = (yTrue: tf.Tensor, yPred: tf.Tensor) => this.reduced(yTrue, yPred);
     Object.defineProperty(fn, 'name', { value: this.name });
     return fn;
   }
@@ -49,6 +97,21 @@ export class SingleResolvedLoss extends BaseResolvedLoss {
     readonly reduction: Reduction,
   ) {
     super();
+    this.terms = [{ name, weight: 1 }];
+  }
+
+  readonly terms: readonly LossTerm[];
+
+  private prepared = false;
+
+  get needsPrepare(): boolean {
+    if (this.prepared || typeof this.plugin.prepare !== 'function') return false;
+    return !(this.plugin.isPrepared?.() ?? false);
+  }
+
+  reducedWithTerms(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): ReducedWithTerms {
+    const value = this.reduced(yTrue, yPred, sampleWeight);
+    return { value, terms: [value] };
   }
 
   perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -69,6 +132,7 @@ export class SingleResolvedLoss extends BaseResolvedLoss {
 
   async prepare(): Promise<void> {
     await this.plugin.prepare?.();
+    this.prepared = true;
   }
 
   dispose(): void {
@@ -95,70 +159,56 @@ export class SumResolvedLoss extends BaseResolvedLoss {
   readonly spec: SavedLossSpec;
 
   constructor(
-    private readonly terms: readonly SingleResolvedLoss[],
+    private readonly members: readonly SingleResolvedLoss[],
     readonly reduction: Reduction = DEFAULT_REDUCTION,
   ) {
     super();
-    this.name = terms.map((term) => term.name).join('+');
-    this.spec = { sum: terms.map((term) => term.spec), reduction };
+    this.name = members.map((term) => term.name).join('+');
+    this.spec = { sum: members.map((term) => term.spec), reduction };
   }
 
   perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.weightedSum(this.terms.map((term) => term.perSample(yTrue, yPred))));
+    return tf.tidy(() => this.weightedSum(this.members.map((term) => term.perSample(yTrue, yPred))));
   }
 
-  /**
-   * Each term's value before its weight, reduced with the sum's reduction and sample weights,
-   * for logging; keys are the terms' names. Weighted by the terms' weights they add up to
-   * `compute` (element-wise for 'none').
-   */
-  termValues(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): Map<string, tf.Tensor> {
-    return new Map(
-      this.terms.map((term) => [
-        term.name,
-        tf.tidy(() => reduceLoss(term.perSample(yTrue, yPred), this.reduction, sampleWeight, term.name)),
-      ]),
-    );
+  get terms(): readonly LossTerm[] {
+    return this.members.map((term) => ({ name: term.name, weight: termWeight(term) }));
   }
 
-  /**
-   * `compute` and `termValues` together, from one evaluation of each term: the terms are the
-   * costly part of a sum, and a training step that logs them needs both.
-   */
-  computeWithTermValues(
-    yTrue: tf.Tensor,
-    yPred: tf.Tensor,
-    sampleWeight?: tf.Tensor,
-  ): { value: tf.Tensor; termValues: Map<string, tf.Tensor> } {
-    const { value, terms } = tf.tidy(() => {
-      const perTerm = this.terms.map((term) => term.perSample(yTrue, yPred));
+  get needsPrepare(): boolean {
+    return this.members.some((term) => term.needsPrepare);
+  }
+
+  /** The terms are the costly part of a sum, and a training step that logs them needs both. */
+  reducedWithTerms(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): ReducedWithTerms {
+    return tf.tidy(() => {
+      const perTerm = this.members.map((term) => term.perSample(yTrue, yPred));
       return {
         value: reduceLoss(this.weightedSum(perTerm), this.reduction, sampleWeight, this.name),
-        terms: this.terms.map((term, i) => reduceLoss(perTerm[i]!, this.reduction, sampleWeight, term.name)),
+        terms: this.members.map((term, i) => reduceLoss(perTerm[i]!, this.reduction, sampleWeight, term.name)),
       };
     });
-    return { value, termValues: new Map(this.terms.map((term, i) => [term.name, terms[i]!])) };
   }
 
   private weightedSum(perTerm: readonly tf.Tensor[]): tf.Tensor {
-    const parts = perTerm.map((values, i) => tf.mul(values, termWeight(this.terms[i]!)));
-    const mismatch = parts.find((part) => !sameShape(part.shape, parts[0]!.shape));
+    const weighted = perTerm.map((values, i) => tf.mul(values, termWeight(this.members[i]!)));
+    const mismatch = weighted.find((values) => !sameShape(values.shape, weighted[0]!.shape));
     if (mismatch) {
       throw new ShapeMismatchError(
         `Sum loss '${this.name}': its terms return per-sample values of different shapes ` +
-          `(${parts.map((part, i) => `${this.terms[i]!.name}: [${part.shape}]`).join(', ')}); ` +
+          `(${weighted.map((values, i) => `${this.members[i]!.name}: [${values.shape}]`).join(', ')}); ` +
           `only losses with the same per-sample shape can be summed.`,
       );
     }
-    return tf.addN(parts);
+    return tf.addN(weighted);
   }
 
   async prepare(): Promise<void> {
-    for (const term of this.terms) await term.prepare();
+    for (const term of this.members) await term.prepare();
   }
 
   dispose(): void {
-    for (const term of this.terms) term.dispose();
+    for (const term of this.members) term.dispose();
   }
 }
 

@@ -4,7 +4,17 @@ import 'reflect-metadata';
 import { getLossRegistry } from './global-registry.js';
 
 export { CORE_API_VERSION } from './version.js';
-export * from './errors.js';
+export {
+  LossKitError,
+  UnknownLossError,
+  ReservedLossNameError,
+  DuplicateLossError,
+  InvalidOptionsError,
+  ShapeMismatchError,
+  VersionMismatchError,
+  LossSpecError,
+  describeValue,
+} from './errors.js';
 export type { LossPlugin, LossMetadata, LossPluginClass, OptionsOf, DefaultProvider } from './plugin.js';
 export { LOSS_OPTIONS, LOSS_NAME } from './tokens.js';
 export { RegisterLoss } from './register-loss.js';
@@ -16,8 +26,8 @@ export { PluginLoadError, type DiscoveryOptions, type LoadedPlugin } from './plu
 export { pluginDiscoveryMode, type PluginDiscoveryMode } from './discovery-mode.js';
 export { candidatePackages, isValidLossName, isValidPackageName, LOSS_NAME_PATTERN } from './plugin-names.js';
 export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction } from './reduction.js';
-export type { ResolvedLoss } from './resolved-loss.js';
-export { SumResolvedLoss } from './resolved-loss.js';
+export type { ResolvedLoss, LossTerm, ReducedWithTerms } from './resolved-loss.js';
+export { LossNotPreparedError } from './resolved-loss.js';
 export { isSumSpec, lossNamesIn } from './spec.js';
 // The Keras 3 catalog: names, owners, and the Keras helpers plugins may share.
 export { KERAS_CATALOG, type CatalogEntry } from './catalog/entries.js';
@@ -33,6 +43,9 @@ export { inject, type DependencyContainer, type InjectionToken } from 'tsyringe'
 // fails at import rather than at the first resolution.
 getLossRegistry();
 
-/** Shorthand for `getLossRegistry().resolve(spec)`. */
+/** Shorthand for `await getLossRegistry().resolve(spec)`: discovery and `prepare` included. */
 export const resolveLoss: import('./registry.js').LossRegistry['resolve'] = (spec, options) =>
   getLossRegistry().resolve(spec, options);
+/** Shorthand for `getLossRegistry().resolveSync(spec)` (registered names, no asynchronous setup). */
+export const resolveLossSync: import('./registry.js').LossRegistry['resolveSync'] = (spec, options) =>
+  getLossRegistry().resolveSync(spec, options);

@@ -1,3 +1,4 @@
+import { closest } from 'fastest-levenshtein';
 import { LossSpecError, describeValue } from './errors.js';
 import { isReduction, REDUCTIONS, type Reduction } from './reduction.js';
 import { fromKerasConfig, isKerasLossConfig, type KerasLossConfig } from './catalog/keras-config.js';
@@ -42,7 +43,27 @@ export function isSumSpec(spec: LossSpec): spec is SumLossSpec {
   return typeof spec === 'object' && spec !== null && 'sum' in spec;
 }
 
-export function normalizeSingleSpec(spec: SingleLossSpec): NormalizedSingleSpec {
+// 'package' is what a saved spec (SavedSingleLossSpec) carries; resolution ignores it.
+const SINGLE_KEYS = ['name', 'options', 'reduction', 'weight', 'package'] as const;
+const SUM_KEYS = ['sum', 'reduction'] as const;
+
+/** A spec key nobody reads is a typo (`reducton`) that would silently do nothing: refuse it. */
+function checkSpecKeys(spec: object, allowed: readonly string[], what: string): void {
+  for (const key of Object.keys(spec)) {
+    if (allowed.includes(key)) continue;
+    const near = closest(key, [...allowed]);
+    throw new LossSpecError(
+      `${what}: unknown key ${JSON.stringify(key)}${near ? ` (did you mean '${near}'?)` : ''}; a loss spec has only ${allowed.join(', ')}.`,
+    );
+  }
+}
+
+/**
+ * Checks one loss spec (a sum's term when `inSum`): known keys only, a name, a known
+ * reduction, and a `weight` only on a sum's term (finite, >= 0). An output's factor is the
+ * trainer's `lossWeights`, not part of its spec.
+ */
+export function normalizeSingleSpec(spec: SingleLossSpec, inSum = false): NormalizedSingleSpec {
   if (isKerasLossConfig(spec)) return { ...fromKerasConfig(spec), weight: 1 };
   if (typeof spec === 'string') {
     if (!spec.trim()) throw new LossSpecError(`The loss spec is an empty string; give a loss name such as 'mse'.`);
@@ -54,13 +75,21 @@ export function normalizeSingleSpec(spec: SingleLossSpec): NormalizedSingleSpec 
         `{ name: 'mse', options?: {...}, reduction?: '...', weight?: 1 } or { sum: [spec, ...] }.`,
     );
   }
+  checkSpecKeys(spec, SINGLE_KEYS, `Loss '${spec.name}'`);
   if (spec.reduction !== undefined && !isReduction(spec.reduction)) {
     throw new LossSpecError(
       `Loss '${spec.name}': unknown reduction ${describeValue(spec.reduction)}; use one of ${REDUCTIONS.join(', ')}.`,
     );
   }
-  if (spec.weight !== undefined && !(typeof spec.weight === 'number' && Number.isFinite(spec.weight))) {
-    throw new LossSpecError(`Loss '${spec.name}': weight must be a finite number (got ${describeValue(spec.weight)}).`);
+  if (spec.weight !== undefined && !inSum) {
+    throw new LossSpecError(
+      `Loss '${spec.name}': 'weight' is only for the terms of a sum ({ sum: [{ name, weight }, ...] }); ` +
+        `to weigh a model output's loss use the trainer's lossWeights option.`,
+    );
+  }
+  if (spec.weight !== undefined && !(typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0)) {
+    const hint = typeof spec.weight === 'string' ? ' (a string; write the number without quotes)' : '';
+    throw new LossSpecError(`Loss '${spec.name}': weight must be a finite number >= 0 (got ${describeValue(spec.weight)}${hint}).`);
   }
   if (spec.options !== undefined && (typeof spec.options !== 'object' || spec.options === null || Array.isArray(spec.options))) {
     throw new LossSpecError(`Loss '${spec.name}': options must be an object (got ${describeValue(spec.options)}).`);
@@ -69,6 +98,7 @@ export function normalizeSingleSpec(spec: SingleLossSpec): NormalizedSingleSpec 
 }
 
 export function validateSumSpec(spec: SumLossSpec): void {
+  checkSpecKeys(spec, SUM_KEYS, 'Sum loss');
   if (!Array.isArray(spec.sum) || spec.sum.length === 0) {
     throw new LossSpecError(`A { sum: [...] } loss spec needs at least one term, e.g. { sum: ['mse', { name: 'mae', weight: 0.5 }] }.`);
   }
@@ -79,6 +109,9 @@ export function validateSumSpec(spec: SumLossSpec): void {
 
 /** The names a spec mentions, so callers can load plugins before resolving. */
 export function lossNamesIn(spec: LossSpec): string[] {
-  if (isSumSpec(spec)) return spec.sum.flatMap((term) => lossNamesIn(term));
+  if (isSumSpec(spec)) {
+    validateSumSpec(spec);
+    return spec.sum.map((term) => normalizeSingleSpec(term, true).name);
+  }
   return [normalizeSingleSpec(spec).name];
 }

@@ -44,7 +44,7 @@ describe('core: TF.js built-in loss names', () => {
       const yTrue = probabilities(3) as tf.Tensor2D;
       const yPred = probabilities(4) as tf.Tensor2D;
       const expected = await tfjsLoss(name, yTrue, yPred);
-      const loss = getLossRegistry().resolve(name);
+      const loss = getLossRegistry().resolveSync(name);
       const actual = loss.compute(yTrue, yPred);
       expect(actual.dataSync()[0]).to.be.closeTo(expected, 1e-5 * Math.max(1, Math.abs(expected)));
       expect(loss.name).to.match(/^[a-z][a-z-]*$/, 'canonical names are kebab-case');
@@ -60,23 +60,23 @@ describe('core: TF.js built-in loss names', () => {
     const yPred = tf.softmax(tf.randomNormal([5, 3], 0, 1, 'float32', 9)) as tf.Tensor2D;
     const labels = tf.tensor2d([[0], [2], [1], [1], [0]]);
     const expected = await tfjsLoss('sparseCategoricalCrossentropy', labels, yPred);
-    const actual = getLossRegistry().resolve('sparse-categorical-crossentropy').compute(labels, yPred);
+    const actual = getLossRegistry().resolveSync('sparse-categorical-crossentropy').compute(labels, yPred);
     expect(actual.dataSync()[0]).to.be.closeTo(expected, 1e-5);
-    expect(() => getLossRegistry().resolve('sparse-categorical-crossentropy').compute(tf.zeros([4, 1]), yPred)).to.throw(
+    expect(() => getLossRegistry().resolveSync('sparse-categorical-crossentropy').compute(tf.zeros([4, 1]), yPred)).to.throw(
       ShapeMismatchError,
       /one integer label per prediction row/,
     );
   });
 
   it('refuses y_true and y_pred of different shapes, naming both and the loss', () => {
-    expect(() => getLossRegistry().resolve('mae').compute(tf.zeros([4, 3]), tf.zeros([4, 2]))).to.throw(
+    expect(() => getLossRegistry().resolveSync('mae').compute(tf.zeros([4, 3]), tf.zeros([4, 2]))).to.throw(
       ShapeMismatchError,
       /Loss 'mean-absolute-error': y_true has shape \[4,3\] but y_pred has shape \[4,2\]/,
     );
   });
 
   it('asTfjsLoss() trains a model under model.compile and is named after the loss', async () => {
-    const loss = getLossRegistry().resolve('mae');
+    const loss = getLossRegistry().resolveSync('mae');
     const fn = loss.asTfjsLoss();
     expect(fn.name).to.equal('mean-absolute-error');
     const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });

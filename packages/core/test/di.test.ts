@@ -40,21 +40,21 @@ describe('core: dependency injection', () => {
   after(() => getLossRegistry().unregister(NAME));
 
   it("uses the plugin's default provider when the application registered none", () => {
-    const out = getLossRegistry().resolve(NAME).perSample(yTrue(), yPred());
+    const out = getLossRegistry().resolveSync(NAME).perSample(yTrue(), yPred());
     expect(out.dataSync()[0]).to.equal(30);
   });
 
   it('a container the application passes overrides the default, and options reach the same instance', () => {
     const appContainer = globalContainer.createChildContainer();
     appContainer.register(SCALER, { useValue: { factor: 2 } });
-    const out = getLossRegistry().resolve({ name: NAME, options: { offset: 1 } }, { container: appContainer }).perSample(yTrue(), yPred());
+    const out = getLossRegistry().resolveSync({ name: NAME, options: { offset: 1 } }, { container: appContainer }).perSample(yTrue(), yPred());
     expect(out.dataSync()[0]).to.equal(7);
   });
 
   it('each resolution gets its own options; one never leaks into another', () => {
     const registry = getLossRegistry();
-    const a = registry.resolve({ name: NAME, options: { offset: 100 } });
-    const b = registry.resolve(NAME);
+    const a = registry.resolveSync({ name: NAME, options: { offset: 100 } });
+    const b = registry.resolveSync(NAME);
     expect(a.perSample(yTrue(), yPred()).dataSync()[0]).to.equal(130);
     expect(b.perSample(yTrue(), yPred()).dataSync()[0]).to.equal(30);
     // options live in per-resolution child containers, never in the global one

@@ -109,7 +109,7 @@ describe('plugin discovery', () => {
 
   it('imports @losskit/loss-<name> from the application for an unregistered name, then resolves', async () => {
     expect(registry.has('fixture-conv')).to.equal(false);
-    const resolved = await registry.resolveAsync('fixture-conv');
+    const resolved = await registry.resolve('fixture-conv');
     expect(imports()).to.include('@losskit/loss-fixture-conv');
     expect(resolved.spec).to.deep.include({ name: 'fixture-conv', package: { name: '@losskit/loss-fixture-conv', version: '1.2.3' } });
     const yTrue = tf.tensor2d([[1, 2], [3, 4]]);
@@ -122,26 +122,26 @@ describe('plugin discovery', () => {
   });
 
   it('falls back to losskit-loss-<name>', async () => {
-    await registry.resolveAsync('fixture-unscoped');
+    await registry.resolve('fixture-unscoped');
     expect(imports()).to.include('losskit-loss-fixture-unscoped');
   });
 
   it('imports @scope/losskit-loss-<name> for a scoped name', async () => {
-    const resolved = await registry.resolveAsync({ name: '@acme/fixture-scoped' });
+    const resolved = await registry.resolve({ name: '@acme/fixture-scoped' });
     expect(resolved.name).to.equal('@acme/fixture-scoped');
     expect(imports()).to.include('@acme/losskit-loss-fixture-scoped');
   });
 
   it('imports packages listed in `plugins` even outside the convention', async () => {
-    await expectRejection(registry.resolveAsync('fixture-explicit'), UnknownLossError);
+    await expectRejection(registry.resolve('fixture-explicit'), UnknownLossError);
     expect(imports()).not.to.include('acme-explicit-losses');
-    const resolved = await registry.resolveAsync('fixture-explicit', { plugins: ['acme-explicit-losses'] });
+    const resolved = await registry.resolve('fixture-explicit', { plugins: ['acme-explicit-losses'] });
     expect(resolved.name).to.equal('fixture-explicit');
     expect(imports()).to.include('acme-explicit-losses');
   });
 
   it('resolves every term of a sum spec through discovery', async () => {
-    const resolved = await registry.resolveAsync({ sum: ['fixture-sum-term', { name: 'mae', weight: 0.5 }] });
+    const resolved = await registry.resolve({ sum: ['fixture-sum-term', { name: 'mae', weight: 0.5 }] });
     expect(resolved.name).to.equal('fixture-sum-term+mean-absolute-error');
     expect(imports()).to.include('losskit-loss-fixture-sum-term');
   });
@@ -149,7 +149,7 @@ describe('plugin discovery', () => {
   it('does not pretend a name was found when its package registers nothing new', async () => {
     registry.unregister('fixture-conv');
     // The module is cached, so importing it again registers nothing.
-    await expectRejection(registry.resolveAsync('fixture-conv'), PluginLoadError, /registers no loss of that name/);
+    await expectRejection(registry.resolve('fixture-conv'), PluginLoadError, /registers no loss of that name/);
   });
 
   it('never imports anything for a name outside the convention, whatever its spelling', async () => {
@@ -168,7 +168,7 @@ describe('plugin discovery', () => {
       'fixture-evil/index.js',
     ];
     for (const name of spellings) {
-      await expectRejection(registry.resolveAsync(name), UnknownLossError);
+      await expectRejection(registry.resolve(name), UnknownLossError);
     }
     expect(imports().filter((name) => name.includes('evil'))).to.deep.equal([]);
   });
@@ -176,21 +176,21 @@ describe('plugin discovery', () => {
   it('refuses paths and URLs in `plugins` without importing them', async () => {
     const evilFile = path.join(app, 'node_modules', 'fixture-evil', 'index.js');
     for (const plugin of ['./node_modules/fixture-evil/index.js', evilFile, `file://${evilFile}`, 'fixture-evil/index.js', '../fixture-evil']) {
-      await expectRejection(registry.resolveAsync('fixture-none', { plugins: [plugin] }), PluginLoadError, /not a bare npm package name/);
+      await expectRejection(registry.resolve('fixture-none', { plugins: [plugin] }), PluginLoadError, /not a bare npm package name/);
     }
     expect(imports().filter((name) => name.includes('evil'))).to.deep.equal([]);
   });
 
   it('reports an uninstalled name as UnknownLossError naming the package to install', async () => {
-    const error = await expectRejection(registry.resolveAsync('fixture-not-installed'), UnknownLossError);
+    const error = await expectRejection(registry.resolve('fixture-not-installed'), UnknownLossError);
     expect(error.packageToInstall).to.equal('@losskit/loss-fixture-not-installed');
     expect(error.message).to.include('pnpm add @losskit/loss-fixture-not-installed');
-    const scoped = await expectRejection(registry.resolveAsync('@acme/not-installed'), UnknownLossError);
+    const scoped = await expectRejection(registry.resolve('@acme/not-installed'), UnknownLossError);
     expect(scoped.packageToInstall).to.equal('@acme/losskit-loss-not-installed');
   });
 
   it('surfaces a plugin built for another core API instead of "unknown loss"', async () => {
-    const error = await expectRejection(registry.resolveAsync('fixture-future'), VersionMismatchError);
+    const error = await expectRejection(registry.resolve('fixture-future'), VersionMismatchError);
     expect(error.message).to.include("'fixture-future'");
     expect(error.message).to.include('losskit-loss-fixture-future@1.2.3');
     expect(error.message).to.include('^2.0.0');
@@ -199,7 +199,7 @@ describe('plugin discovery', () => {
   });
 
   it('says so when a conventionally named package registers another name', async () => {
-    const error = await expectRejection(registry.resolveAsync('fixture-misnamed'), PluginLoadError);
+    const error = await expectRejection(registry.resolve('fixture-misnamed'), PluginLoadError);
     expect(error.message).to.include("'losskit-loss-fixture-misnamed'");
     expect(error.message).to.include('fixture-other-name');
   });
@@ -221,7 +221,7 @@ describe('plugin discovery', () => {
     // application would, with nothing but a loss name.
     const script = [
       "import { getLossRegistry } from '@losskit/core';",
-      "const resolved = await getLossRegistry().resolveAsync('fixture-unscoped');",
+      "const resolved = await getLossRegistry().resolve('fixture-unscoped');",
       'console.log(JSON.stringify({ name: resolved.name, imports: globalThis.__losskitFixtureImports }));',
     ].join('\n');
     writeFileSync(path.join(app, 'main.mjs'), script);

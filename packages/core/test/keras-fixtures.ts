@@ -82,7 +82,7 @@ export function runFixtureCase(kase: FixtureCase): void {
       const what = `${kase.id} ${result.weights} ${result.reduction}`;
       const spec = caseSpec(kase, result.reduction);
       expect(fromKerasConfig(spec).reduction).to.equal(result.reduction);
-      const loss = registry.resolve(spec);
+      const loss = registry.resolveSync(spec);
       const weight = result.weight ? tf.tensor(result.weight, result.weightShape) : undefined;
       const before = tf.memory().numTensors;
       const value = loss.compute(yTrue, yPred, weight);

@@ -152,7 +152,7 @@ describe('core: catalog losses refuse shapes they cannot take, naming the loss, 
 
   for (const e of KERAS_CATALOG.filter((entry) => entry.package === '@losskit/core')) {
     it(e.name, () => {
-      const loss = getLossRegistry().resolve(e.className);
+      const loss = getLossRegistry().resolveSync(e.className);
       const yTrue = tf.zeros([2, 3]);
       const yPred = tf.zeros([2, 4]);
       const before = tf.memory().numTensors;
@@ -167,7 +167,7 @@ describe('core: Keras serialized loss configs and Keras options as specs', () =>
   const registry = getLossRegistry();
 
   it('takes keras.losses.serialize output (module, registered_name, name, dtype) with snake_case arguments', () => {
-    const loss = registry.resolve({
+    const loss = registry.resolveSync({
       module: 'keras.losses',
       class_name: 'BinaryFocalCrossentropy',
       config: { name: 'bfce', reduction: 'sum', dtype: 'float32', apply_class_balancing: true, alpha: 0.3, gamma: 1.5, from_logits: true, label_smoothing: 0.05, axis: -1 },
@@ -178,15 +178,15 @@ describe('core: Keras serialized loss configs and Keras options as specs', () =>
       options: { applyClassBalancing: true, alpha: 0.3, gamma: 1.5, fromLogits: true, labelSmoothing: 0.05, axis: -1 },
       reduction: 'sum',
     });
-    expect(registry.resolve({ class_name: 'Dice', config: { reduction: null } }).reduction).to.equal('none');
+    expect(registry.resolveSync({ class_name: 'Dice', config: { reduction: null } }).reduction).to.equal('none');
   });
 
   it('refuses what it cannot honour, naming the key', () => {
-    expect(() => registry.resolve({ class_name: 'Huber', config: { dtype: 'float16' } })).to.throw(LossSpecError, /dtype "float16" is not supported/);
-    expect(() => registry.resolve({ class_name: 'Huber', config: { reduction: 'avg' } })).to.throw(LossSpecError, /unknown reduction "avg"/);
-    expect(() => registry.resolve({ class_name: 'Huber', config: { delta: 1 }, extra: 1 } as never)).to.throw(LossSpecError, /unknown key 'extra'/);
-    expect(() => registry.resolve({ class_name: 'Huber', config: { delt: 1 } })).to.throw(InvalidOptionsError, /option 'delt': unknown option; known options: delta/);
-    expect(() => registry.resolve({ class_name: 'LossFunctionWrapper', config: {} })).to.throw(UnknownLossError);
+    expect(() => registry.resolveSync({ class_name: 'Huber', config: { dtype: 'float16' } })).to.throw(LossSpecError, /dtype "float16" is not supported/);
+    expect(() => registry.resolveSync({ class_name: 'Huber', config: { reduction: 'avg' } })).to.throw(LossSpecError, /unknown reduction "avg"/);
+    expect(() => registry.resolveSync({ class_name: 'Huber', config: { delta: 1 }, extra: 1 } as never)).to.throw(LossSpecError, /unknown key 'extra'/);
+    expect(() => registry.resolveSync({ class_name: 'Huber', config: { delt: 1 } })).to.throw(InvalidOptionsError, /option 'delt': unknown option; known options: delta/);
+    expect(() => registry.resolveSync({ class_name: 'LossFunctionWrapper', config: {} })).to.throw(UnknownLossError);
   });
 
   it("validates each loss's Keras options with its schema and fills in Keras's defaults", () => {
@@ -194,11 +194,11 @@ describe('core: Keras serialized loss configs and Keras options as specs', () =>
     expect(registry.describe('Circle').defaults).to.deep.equal({ gamma: 80, margin: 0.4, removeDiagonal: true });
     expect(registry.describe('tversky').defaults).to.deep.equal({ alpha: 0.5, beta: 0.5, axis: null });
     expect(registry.describe('categorical_generalized_cross_entropy').defaults).to.deep.equal({ q: 0.5 });
-    expect(() => registry.resolve({ name: 'bce', options: { fromLogits: 'yes' } })).to.throw(InvalidOptionsError, /fromLogits/);
-    expect(() => registry.resolve({ name: 'bce', options: { labelSmoothing: 2 } })).to.throw(InvalidOptionsError, /labelSmoothing/);
-    expect(() => registry.resolve({ name: 'SparseCategoricalCrossentropy', options: { ignoreClass: 1.5 } })).to.throw(InvalidOptionsError, /ignoreClass/);
-    expect(() => registry.resolve({ name: 'huber', options: { delta: 0 } })).to.throw(InvalidOptionsError, /delta/);
+    expect(() => registry.resolveSync({ name: 'bce', options: { fromLogits: 'yes' } })).to.throw(InvalidOptionsError, /fromLogits/);
+    expect(() => registry.resolveSync({ name: 'bce', options: { labelSmoothing: 2 } })).to.throw(InvalidOptionsError, /labelSmoothing/);
+    expect(() => registry.resolveSync({ name: 'SparseCategoricalCrossentropy', options: { ignoreClass: 1.5 } })).to.throw(InvalidOptionsError, /ignoreClass/);
+    expect(() => registry.resolveSync({ name: 'huber', options: { delta: 0 } })).to.throw(InvalidOptionsError, /delta/);
     // Keras's snake_case spelling in losskit options: the camelCase name is suggested
-    expect(() => registry.resolve({ name: 'bce', options: { from_logits: true } })).to.throw(InvalidOptionsError, /option 'from_logits': unknown option; .*did you mean 'fromLogits'\?/);
+    expect(() => registry.resolveSync({ name: 'bce', options: { from_logits: true } })).to.throw(InvalidOptionsError, /option 'from_logits': unknown option; .*did you mean 'fromLogits'\?/);
   });
 });

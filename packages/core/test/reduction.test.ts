@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { getLossRegistry, reduceLoss, ShapeMismatchError, LossSpecError, registerLossFunction, type SumResolvedLoss } from '@losskit/core';
+import { getLossRegistry, reduceLoss, ShapeMismatchError, LossSpecError, registerLossFunction } from '@losskit/core';
 
 const values = () => tf.tensor1d([1, 2, 3, 6]);
 const weights = () => tf.tensor1d([0.5, 0, 2, 1]);
@@ -82,9 +82,9 @@ describe('core: reductions (Keras 3 semantics, hand-computed)', () => {
     const yPred = tf.tensor2d([[0, 0], [0, 2], [2, 4]]);
     // mean-absolute-error per sample: [1, 1, 1]; mse per sample: [1, 2, 2]
     const w = tf.tensor1d([1, 2, 3]);
-    expect(scalarOf(registry.resolve({ name: 'mae', reduction: 'sum' }).compute(yTrue, yPred, w))).to.be.closeTo(6, 1e-6);
-    expect(scalarOf(registry.resolve({ name: 'mean-absolute-error', reduction: 'mean_with_sample_weight' }).compute(yTrue, yPred, w))).to.be.closeTo(1, 1e-6);
-    const none = registry.resolve({ name: 'meanAbsoluteError', reduction: 'none' }).compute(yTrue, yPred, w);
+    expect(scalarOf(registry.resolveSync({ name: 'mae', reduction: 'sum' }).reduced(yTrue, yPred, w))).to.be.closeTo(6, 1e-6);
+    expect(scalarOf(registry.resolveSync({ name: 'mean-absolute-error', reduction: 'mean_with_sample_weight' }).reduced(yTrue, yPred, w))).to.be.closeTo(1, 1e-6);
+    const none = registry.resolveSync({ name: 'meanAbsoluteError', reduction: 'none' }).reduced(yTrue, yPred, w);
     expect(Array.from(none.dataSync())).to.deep.equal([1, 2, 3]);
   });
 
@@ -104,7 +104,7 @@ describe('core: reductions (Keras 3 semantics, hand-computed)', () => {
   });
 
   it('an unknown reduction is refused with the valid ones', () => {
-    expect(() => getLossRegistry().resolve({ name: 'mae', reduction: 'avg' as never })).to.throw(
+    expect(() => getLossRegistry().resolveSync({ name: 'mae', reduction: 'avg' as never })).to.throw(
       LossSpecError,
       /unknown reduction "avg"; use one of sum_over_batch_size, sum, mean_with_sample_weight, none/,
     );
@@ -117,7 +117,7 @@ describe('core: weighted-sum specs', () => {
   });
 
   it('adds the terms per sample with their weights, then reduces once', () => {
-    const loss = getLossRegistry().resolve({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction: 'sum' });
+    const loss = getLossRegistry().resolveSync({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction: 'sum' });
     expect(loss.name).to.equal('mean-absolute-error+hinge');
     const yTrue = tf.tensor2d([[0, 0], [1, 1]]);
     const yPred = tf.tensor2d([[2, 0], [1, 4]]);
@@ -127,30 +127,32 @@ describe('core: weighted-sum specs', () => {
     expect(scalarOf(loss.compute(yTrue, yPred))).to.be.closeTo(3, 1e-6);
   });
 
-  it("termValues reduce each term like the sum, so the weighted terms add up to it, for every reduction", () => {
+  it("reducedWithTerms reduces each term like the sum, so the weighted terms add up to it, for every reduction", () => {
     const yTrue = tf.tensor2d([[0, 0], [1, 1], [2, 0]]);
     const yPred = tf.tensor2d([[2, 0], [1, 4], [0, 0]]);
     const w = tf.tensor1d([1, 0.5, 2]);
     for (const reduction of ['sum_over_batch_size', 'sum', 'mean_with_sample_weight'] as const) {
-      const loss = getLossRegistry().resolve({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction }) as SumResolvedLoss;
-      const terms = loss.termValues(yTrue, yPred, w);
-      const recombined = terms.get('mean-absolute-error')!.dataSync()[0]! + 0.25 * terms.get('hinge')!.dataSync()[0]!;
-      expect(recombined, reduction).to.be.closeTo(scalarOf(loss.compute(yTrue, yPred, w)), 1e-6);
+      const loss = getLossRegistry().resolveSync({ sum: ['mean-absolute-error', { name: 'hinge', weight: 0.25 }], reduction });
+      expect(loss.terms).to.deep.equal([{ name: 'mean-absolute-error', weight: 1 }, { name: 'hinge', weight: 0.25 }]);
+      const { value, terms } = loss.reducedWithTerms(yTrue, yPred, w);
+      const recombined = terms[0]!.dataSync()[0]! + 0.25 * terms[1]!.dataSync()[0]!;
+      expect(recombined, reduction).to.be.closeTo(value.dataSync()[0]!, 1e-6);
+      expect(value.dataSync()[0]!, reduction).to.be.closeTo(scalarOf(loss.reduced(yTrue, yPred, w)), 1e-6);
     }
   });
 
   it('its saved spec is plain JSON that resolves to the same loss', () => {
     const registry = getLossRegistry();
-    const loss = registry.resolve({ sum: [{ name: 'l1', weight: 2 }, 'logcosh'] });
-    const again = registry.resolve(JSON.parse(JSON.stringify(loss.spec)));
+    const loss = registry.resolveSync({ sum: [{ name: 'l1', weight: 2 }, 'logcosh'] });
+    const again = registry.resolveSync(JSON.parse(JSON.stringify(loss.spec)));
     const yTrue = tf.randomNormal([4, 3], 0, 1, 'float32', 1);
     const yPred = tf.randomNormal([4, 3], 0, 1, 'float32', 2);
     expect(scalarOf(again.compute(yTrue, yPred))).to.equal(scalarOf(loss.compute(yTrue, yPred)));
   });
 
   it('refuses an empty sum and a reduction set on a term', () => {
-    expect(() => getLossRegistry().resolve({ sum: [] })).to.throw(LossSpecError, /at least one term/);
-    expect(() => getLossRegistry().resolve({ sum: [{ name: 'mae', reduction: 'sum' }] })).to.throw(LossSpecError, /set it once on the sum/);
+    expect(() => getLossRegistry().resolveSync({ sum: [] })).to.throw(LossSpecError, /at least one term/);
+    expect(() => getLossRegistry().resolveSync({ sum: [{ name: 'mae', reduction: 'sum' }] })).to.throw(LossSpecError, /set it once on the sum/);
   });
 
   it('keeps tensors flat across calls and when a term throws', () => {
@@ -160,8 +162,8 @@ describe('core: weighted-sum specs', () => {
       throw new Error('boom');
     });
     const registry = getLossRegistry();
-    const good = registry.resolve({ sum: ['mae', 'hinge'] });
-    const bad = registry.resolve({ sum: ['mae', name] });
+    const good = registry.resolveSync({ sum: ['mae', 'hinge'] });
+    const bad = registry.resolveSync({ sum: ['mae', name] });
     const yTrue = tf.ones([8, 4]);
     const yPred = tf.zeros([8, 4]);
     good.compute(yTrue, yPred).dispose();

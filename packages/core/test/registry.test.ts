@@ -34,7 +34,7 @@ describe('core: registry', () => {
     const yTrue = tf.tensor2d([[1, 2], [3, 4]]);
     const yPred = tf.tensor2d([[0, 0], [0, 0]]);
     for (const alias of [name, `${name}-a`, `${name}-b`]) {
-      const loss = registry.resolve(alias);
+      const loss = registry.resolveSync(alias);
       expect(loss.name).to.equal(name);
       expect(loss.spec).to.deep.include({ name });
       expect(Array.from(loss.perSample(yTrue, yPred).dataSync())).to.deep.equal([3, 7]);
@@ -75,7 +75,7 @@ describe('core: registry', () => {
     };
     load('1.0.0', 1);
     expect(() => load('1.0.0', 2)).not.to.throw();
-    expect(registry.resolve(name).perSample(tf.tensor2d([[2]]), tf.tensor2d([[1]])).dataSync()[0]).to.equal(2, 'the newer copy answers');
+    expect(registry.resolveSync(name).perSample(tf.tensor2d([[2]]), tf.tensor2d([[1]])).dataSync()[0]).to.equal(2, 'the newer copy answers');
     expect(() => load('2.0.0', 3)).to.throw(DuplicateLossError, /losskit-loss-reloaded@1\.0\.0.*losskit-loss-reloaded@2\.0\.0/s);
     registry.unregister(name);
   });
@@ -84,7 +84,7 @@ describe('core: registry', () => {
     const name = uniqueName('override');
     registerLossFunction({ name, description: 'v1' }, (t, p) => tf.sum(tf.sub(t, p), -1));
     registerLossFunction({ name, description: 'v2', override: true }, (t, p) => tf.sum(tf.mul(2, tf.sub(t, p)), -1));
-    const out = registry.resolve(name).perSample(tf.tensor2d([[3]]), tf.tensor2d([[1]]));
+    const out = registry.resolveSync(name).perSample(tf.tensor2d([[3]]), tf.tensor2d([[1]]));
     expect(out.dataSync()[0]).to.equal(4);
     expect(registry.describe(name).description).to.equal('v2');
     registry.unregister(name);
@@ -106,7 +106,7 @@ describe('core: registry', () => {
     registerLossFunction({ name, aliases: ['log-cosh'], description: 'takes over log-cosh', override: true }, (t, p) => tf.sum(tf.sub(t, p), -1));
     // every name of the catalog loss now means the plugin, so a saved spec comes back as the same loss
     for (const alias of ['logcosh', 'log_cosh', 'LogCosh', 'logCosh']) expect(registry.get(alias).name, alias).to.equal(name);
-    expect(registry.resolve('log_cosh').spec).to.deep.include({ name });
+    expect(registry.resolveSync('log_cosh').spec).to.deep.include({ name });
     expect(registry.list()).not.to.include('log-cosh');
     const overrides = registry.describe(name).overrides!;
     expect(overrides.map((o) => o.name).sort()).to.deep.equal(['LogCosh', 'log-cosh', 'logCosh', 'log_cosh', 'logcosh']);
@@ -124,7 +124,7 @@ describe('core: registry', () => {
     registerLossFunction({ name: `${name}-other`, aliases: [`${name}-xy`], description: 'x' }, perSample);
     registerLossFunction({ name: `${name}-ab`, description: 'x' }, perSample);
     // '-ay' is one edit from the alias '-xy' and one from the canonical name '-ab'
-    expect(() => registry.resolve(`${name}-ay`)).to.throw(UnknownLossError, new RegExp(`Did you mean '${name}-ab'\\?`));
+    expect(() => registry.resolveSync(`${name}-ay`)).to.throw(UnknownLossError, new RegExp(`Did you mean '${name}-ab'\\?`));
     registry.unregister(`${name}-ab`);
     registry.unregister(`${name}-other`);
   });
@@ -132,7 +132,7 @@ describe('core: registry', () => {
   it('an unknown name lists registered names, suggests the closest and names the package to install', () => {
     let error: unknown;
     try {
-      registry.resolve('hinje');
+      registry.resolveSync('hinje');
     } catch (e) {
       error = e;
     }
@@ -180,11 +180,11 @@ describe('core: options', () => {
   after(() => registry.unregister(name));
 
   it('fills in defaults and injects the validated options', () => {
-    const loss = registry.resolve(name);
+    const loss = registry.resolveSync(name);
     expect(loss.spec).to.deep.include({ options: { scale: 2, mode: 'square' } });
     const out = loss.perSample(tf.tensor2d([[3, 1]]), tf.tensor2d([[1, 1]]));
     expect(out.dataSync()[0]).to.equal(2 * 4);
-    const custom = registry.resolve({ name, options: { mode: 'abs', scale: 0.5 } });
+    const custom = registry.resolveSync({ name, options: { mode: 'abs', scale: 0.5 } });
     expect(custom.perSample(tf.tensor2d([[3, 1]]), tf.tensor2d([[1, 2]])).dataSync()[0]).to.equal(0.5 * 3);
   });
 
@@ -197,7 +197,7 @@ describe('core: options', () => {
   });
 
   it('invalid options name the loss, the option, what was given and what is expected', () => {
-    const bad = () => registry.resolve({ name, options: { scale: -1 } });
+    const bad = () => registry.resolveSync({ name, options: { scale: -1 } });
     expect(bad).to.throw(InvalidOptionsError);
     try {
       bad();
@@ -206,11 +206,11 @@ describe('core: options', () => {
       expect(message).to.contain(`Invalid options for loss '${name}'`);
       expect(message).to.match(/option 'scale': .*(>0|greater than 0|positive).*\(got -1\)/i);
     }
-    expect(() => registry.resolve({ name, options: { mode: 'cube' } })).to.throw(/option 'mode'.*square.*abs.*\(got "cube"\)/s);
+    expect(() => registry.resolveSync({ name, options: { mode: 'cube' } })).to.throw(/option 'mode'.*square.*abs.*\(got "cube"\)/s);
   });
 
   it('a misspelt option is an error, not silently ignored', () => {
-    expect(() => registry.resolve({ name, options: { scael: 3 } })).to.throw(
+    expect(() => registry.resolveSync({ name, options: { scael: 3 } })).to.throw(
       InvalidOptionsError,
       /option 'scael': unknown option; known options: scale, mode/,
     );

@@ -46,11 +46,22 @@ describe('core: two copies in one process', () => {
       }
     }
     void FromCopyB;
-    const out = coreA.getLossRegistry().resolve(name).perSample(tf.tensor2d([[2, 2]]), tf.tensor2d([[1, 0]]));
+    const out = coreA.getLossRegistry().resolveSync(name).perSample(tf.tensor2d([[2, 2]]), tf.tensor2d([[1, 0]]));
     expect(out.dataSync()[0]).to.equal(9);
     // and the other way round: copy A's built-ins are visible from copy B
-    expect(coreB.getLossRegistry().resolve('mae').name).to.equal('mean-absolute-error');
+    expect(coreB.getLossRegistry().resolveSync('mae').name).to.equal('mean-absolute-error');
     coreA.getLossRegistry().unregister(name);
+  });
+
+  it("errors of one copy are instances of the other copy's error classes (a Symbol.for brand, no name list)", async () => {
+    const copy = await copyOfCore();
+    cleanup.push(copy.dir);
+    const coreB = (await import(copy.url)) as typeof coreA;
+    const fromB = new coreB.UnknownLossError('x', [], undefined, '@losskit/loss-x');
+    expect(fromB).to.be.instanceOf(coreA.UnknownLossError);
+    expect(fromB).to.be.instanceOf(coreA.LossKitError);
+    expect(fromB).not.to.be.instanceOf(coreA.LossSpecError);
+    expect(new Error('plain')).not.to.be.instanceOf(coreA.LossKitError);
   });
 
   it('a copy with another major API version fails loudly at import', async () => {

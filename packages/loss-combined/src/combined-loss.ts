@@ -66,6 +66,11 @@ export class CombinedLoss implements LossPlugin {
     if (!this.extractor && this.loader) this.useExtractor(await this.loader.load());
   }
 
+  /** An injected extractor instance needs no loading, so `resolveSync` may use the loss. */
+  isPrepared(): boolean {
+    return this.extractor !== undefined;
+  }
+
   validateShapes(yTrue: readonly number[], yPred: readonly number[]): void {
     for (const [label, shape] of [['y_true', yTrue], ['y_pred', yPred]] as const) {
       if (shape.length !== 4) {
@@ -122,7 +127,7 @@ export class CombinedLoss implements LossPlugin {
     if (this.extractor) return this.extractor;
     throw new FeatureExtractorNotReadyError(
       `Loss 'combined': its feature extractor is still loading. Resolve the loss with ` +
-        `\`await registry.resolveAsync(spec)\`, or \`await resolved.prepare()\` after \`resolve\`, before computing it.`,
+        `\`await registry.resolve(spec)\` before computing it (resolveSync refuses such a loss).`,
     );
   }
 }

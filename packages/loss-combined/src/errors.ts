@@ -5,3 +5,6 @@ export class FeatureExtractorLoadError extends LossKitError {}
 
 /** compute() ran before the feature extractor finished loading. */
 export class FeatureExtractorNotReadyError extends LossKitError {}
+
+/** A wrong argument to one of the package's functions (e.g. allowExtractorModels). */
+export class CombinedInputError extends LossKitError {}

@@ -10,5 +10,5 @@ export { allowExtractorModels, clearAllowedExtractorModels, ExtractorModelNotAll
 export { featureDistance, unitNormalizeChannels, LPIPS_EPSILON } from './feature-distance.js';
 export { constantFeatures } from './constant-features.js';
 export { prepareImages } from './prepare-images.js';
-export { FeatureExtractorLoadError, FeatureExtractorNotReadyError } from './errors.js';
+export { CombinedInputError, FeatureExtractorLoadError, FeatureExtractorNotReadyError } from './errors.js';
 export { PACKAGE } from './package-info.js';

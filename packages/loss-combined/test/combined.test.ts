@@ -21,7 +21,7 @@ describe('combined loss: values', () => {
     yPred = tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 2);
   });
   const resolve = (options: Record<string, unknown>) =>
-    registry.resolve({ name: 'combined', options: { layers: [{ name: 'conv_b' }], ...options } }, { container: containerWith(extractor) });
+    registry.resolveSync({ name: 'combined', options: { layers: [{ name: 'conv_b' }], ...options } }, { container: containerWith(extractor) });
 
   it('is registered under its name and alias', () => {
     expect(registry.get('l1-perceptual').name).to.equal('combined');
@@ -81,7 +81,7 @@ describe('combined loss: values', () => {
   it('upsamples images smaller than the extractor minimum, or refuses them when resize is off', () => {
     const small = tinyExtractorModel(3, 11);
     const needs16 = (resize: boolean) =>
-      registry.resolve(
+      registry.resolveSync(
         { name: 'combined', options: { alpha: 0, layers: [{ name: 'conv_a' }], input: { range: [0, 1], resize } } },
         { container: containerWith(layersModelExtractor(small, { inputRange: [0, 1], minSize: 16 })) },
       );
@@ -122,7 +122,7 @@ describe('combined loss: values', () => {
   it('options round-trip through a saved spec', () => {
     const first = resolve({ alpha: 0.2, normalization: 'lpips', layers: [{ name: 'conv_a', weight: 3 }, { name: 'conv_b' }], input: { range: [-1, 1], resize: false } });
     const saved = JSON.parse(JSON.stringify(first.spec)) as LossSpec;
-    const second = registry.resolve(saved, { container: containerWith(extractor) });
+    const second = registry.resolveSync(saved, { container: containerWith(extractor) });
     expect(second.spec).to.deep.equal(first.spec);
     expect((second.spec as { options: Record<string, unknown> }).options).to.deep.include({ alpha: 0.2, normalization: 'lpips' });
     expectClose(second.perSample(yTrue, yPred).dataSync(), first.perSample(yTrue, yPred).dataSync(), 0, 'reloaded');
@@ -136,7 +136,7 @@ describe('combined loss: bad input', () => {
     extractor = tinyExtractor(tinyExtractorModel(3, 21));
   });
   const resolve = (options: Record<string, unknown>) =>
-    registry.resolve({ name: 'combined', options: { layers: [{ name: 'conv_b' }], ...options } }, { container: containerWith(extractor) });
+    registry.resolveSync({ name: 'combined', options: { layers: [{ name: 'conv_b' }], ...options } }, { container: containerWith(extractor) });
 
   it('alpha outside [0, 1]', () => {
     for (const alpha of [-0.1, 1.5]) {

@@ -54,14 +54,14 @@ describe('combined loss: extractor.model is loaded only where the application al
     const { server, base, requested } = await serve({ '/m/model.json': JSON.stringify(json), '/m/weights.bin': weights });
     try {
       const url = `${base}/m/model.json`;
-      const refused = await registry.resolveAsync(spec(url)).catch((e: unknown) => e);
+      const refused = await registry.resolve(spec(url)).catch((e: unknown) => e);
       expect(refused).to.be.instanceOf(ExtractorModelNotAllowedError);
       expect((refused as Error).message).to.include(`allowExtractorModels('${url}')`);
       expect(requested, 'nothing was fetched').to.deep.equal([]);
 
       allowExtractorModels(`${base}/m/`);
       const tensors = tf.memory().numTensors;
-      const loss = await registry.resolveAsync(spec(url));
+      const loss = await registry.resolve(spec(url));
       expect(requested).to.deep.equal(['/m/model.json', '/m/weights.bin']);
       const value = loss.compute(tf.zeros([1, 4, 4, 3]), tf.zeros([1, 4, 4, 3]));
       expect(value.dataSync()[0]).to.equal(0);
@@ -82,7 +82,7 @@ describe('combined loss: extractor.model is loaded only where the application al
       try {
         const url = `${base}/m${i}/model.json`;
         allowExtractorModels(url);
-        const error = await registry.resolveAsync(spec(url)).catch((e: unknown) => e);
+        const error = await registry.resolve(spec(url)).catch((e: unknown) => e);
         expect(error, path).to.be.instanceOf(FeatureExtractorLoadError);
         expect((error as Error).message).to.match(/weight file outside its own directory/);
         expect(requested, path).to.deep.equal([`/m${i}/model.json`]);
@@ -94,14 +94,14 @@ describe('combined loss: extractor.model is loaded only where the application al
 
   it('a file path in a spec is refused until allowed, and its weight paths stay in its directory', async () => {
     const path = await saveToTempDir(tinyExtractorModel(3, 73));
-    const refused = await registry.resolveAsync(spec(path)).catch((e: unknown) => e);
+    const refused = await registry.resolve(spec(path)).catch((e: unknown) => e);
     expect(refused).to.be.instanceOf(ExtractorModelNotAllowedError);
 
     allowExtractorModels(dirname(path));
     const json = JSON.parse(await readFile(path, 'utf8')) as { weightsManifest: { paths: string[] }[] };
     json.weightsManifest[0]!.paths = ['../../etc/hostname'];
     await writeFile(path, JSON.stringify(json));
-    const escaped = await registry.resolveAsync(spec(path)).catch((e: unknown) => e);
+    const escaped = await registry.resolve(spec(path)).catch((e: unknown) => e);
     expect(escaped).to.be.instanceOf(FeatureExtractorLoadError);
     expect((escaped as Error).message).to.match(/weight file outside its own directory/);
   });

@@ -6,13 +6,12 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { container as rootContainer } from 'tsyringe';
-import { getLossRegistry } from '@losskit/core';
+import { getLossRegistry, LossNotPreparedError } from '@losskit/core';
 import { BackendUnavailableError, selectBackend } from '@losskit/trainer';
 import {
   allowExtractorModels,
   FEATURE_EXTRACTOR,
   FeatureExtractorLoadError,
-  FeatureExtractorNotReadyError,
   loadMobileNetV2,
   type FeatureExtractor,
 } from '@losskit/loss-combined';
@@ -31,8 +30,8 @@ describe('combined loss: feature extractors', () => {
     const model = tinyExtractorModel(3, 31);
     const path = await saveToTempDir(model);
     const options = { alpha: 0, layers: [{ name: 'conv_a' }, { name: 'conv_b' }], extractor: { model: path } };
-    const fromPath = await registry.resolveAsync({ name: 'combined', options });
-    const fromInstance = registry.resolve({ name: 'combined', options }, { container: containerWith(tinyExtractor(model)) });
+    const fromPath = await registry.resolve({ name: 'combined', options });
+    const fromInstance = registry.resolveSync({ name: 'combined', options }, { container: containerWith(tinyExtractor(model)) });
     const t = tf.randomUniform([2, 6, 6, 3], 0, 1, 'float32', 1);
     const p = tf.randomUniform([2, 6, 6, 3], 0, 1, 'float32', 2);
     expectClose(fromPath.perSample(t, p).dataSync(), fromInstance.perSample(t, p).dataSync(), 1e-6, 'path vs instance');
@@ -40,7 +39,7 @@ describe('combined loss: feature extractors', () => {
 
   it('a missing model file', async () => {
     const options = { layers: [{ name: 'conv_a' }], extractor: { model: '/nonexistent/losskit/model.json' } };
-    const error = await registry.resolveAsync({ name: 'combined', options }).catch((e: unknown) => e);
+    const error = await registry.resolve({ name: 'combined', options }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(FeatureExtractorLoadError);
     expect((error as Error).message).to.match(/model file '\/nonexistent\/losskit\/model\.json': no such file/);
   });
@@ -49,14 +48,14 @@ describe('combined loss: feature extractors', () => {
     const path = await saveToTempDir(tinyExtractorModel(3, 41));
     await writeFile(path, '{"modelTopology": {"class_name": "Model", ');
     const options = { layers: [{ name: 'conv_a' }], extractor: { model: path } };
-    const notJson = await registry.resolveAsync({ name: 'combined', options }).catch((e: unknown) => e);
+    const notJson = await registry.resolve({ name: 'combined', options }).catch((e: unknown) => e);
     expect(notJson).to.be.instanceOf(FeatureExtractorLoadError);
     expect((notJson as Error).message).to.match(/is not valid JSON/);
 
     const path2 = await saveToTempDir(tinyExtractorModel(3, 42));
     await writeFile(join(dirname(path2), 'weights.bin'), Buffer.alloc(12));
     const options2 = { layers: [{ name: 'conv_a' }], extractor: { model: path2 } };
-    const truncated = await registry.resolveAsync({ name: 'combined', options: options2 }).catch((e: unknown) => e);
+    const truncated = await registry.resolve({ name: 'combined', options: options2 }).catch((e: unknown) => e);
     expect(truncated).to.be.instanceOf(FeatureExtractorLoadError);
     expect((truncated as Error).message).to.match(/Could not load the feature extractor model from/);
   });
@@ -67,7 +66,7 @@ describe('combined loss: feature extractors', () => {
     let built = 0;
     container.register(FEATURE_EXTRACTOR, { useFactory: () => (built++, mine) });
     // extractor.model names a file that does not exist: the default provider must not run.
-    const loss = await registry.resolveAsync(
+    const loss = await registry.resolve(
       { name: 'combined', options: { layers: [{ name: 'conv_b' }], extractor: { model: '/nonexistent/model.json' } } },
       { container },
     );
@@ -75,19 +74,19 @@ describe('combined loss: feature extractors', () => {
     expect(loss.perSample(tf.ones([1, 4, 4, 1]), tf.zeros([1, 4, 4, 1])).shape).to.deep.equal([1]);
   });
 
-  it('says to await preparation when computed before the extractor has loaded', async () => {
+  it('resolveSync refuses a loss whose extractor still has to load, and says to await resolve', async () => {
     const path = await saveToTempDir(tinyExtractorModel(3, 61));
-    const loss = registry.resolve({ name: 'combined', options: { layers: [{ name: 'conv_a' }], extractor: { model: path } } });
-    expect(() => loss.compute(tf.zeros([1, 4, 4, 3]), tf.zeros([1, 4, 4, 3]))).to.throw(FeatureExtractorNotReadyError, /resolveAsync/);
-    await loss.prepare();
-    expect(loss.compute(tf.zeros([1, 4, 4, 3]), tf.zeros([1, 4, 4, 3])).dataSync()[0]).to.equal(0);
+    const spec = { name: 'combined', options: { layers: [{ name: 'conv_a' }], extractor: { model: path } } };
+    expect(() => registry.resolveSync(spec)).to.throw(LossNotPreparedError, /await registry\.resolve\(spec\)/);
+    const loss = await registry.resolve(spec);
+    expect(loss.reduced(tf.zeros([1, 4, 4, 3]), tf.zeros([1, 4, 4, 3])).dataSync()[0]).to.equal(0);
   });
 
   it('the default MobileNetV2 loads offline once, runs on MNIST-sized grayscale and is shared', async () => {
     const before = tf.memory().numTensors;
-    const first = await registry.resolveAsync('combined');
+    const first = await registry.resolve('combined');
     const afterFirst = tf.memory().numTensors;
-    const second = await registry.resolveAsync({ name: 'l1-perceptual', options: { alpha: 0.9 } });
+    const second = await registry.resolve({ name: 'l1-perceptual', options: { alpha: 0.9 } });
     expect(tf.memory().numTensors, 'second resolution loads no weights').to.equal(afterFirst);
     expect(afterFirst - before).to.be.greaterThan(0);
     const t = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 3);
@@ -133,7 +132,7 @@ describe('combined loss: training', () => {
     expect(extractorVariables, 'the extractor weights are engine variables').to.have.length(4);
     extractorVariables.forEach((v) => expect(v).to.be.instanceOf(tf.Variable));
     const before = extractorVariables.map((v) => v.dataSync().slice());
-    const loss = registry.resolve({ name: 'combined', options: { layers: [{ name: 'conv_a' }, { name: 'conv_b' }] } }, { container: containerWith(extractor) });
+    const loss = registry.resolveSync({ name: 'combined', options: { layers: [{ name: 'conv_a' }, { name: 'conv_b' }] } }, { container: containerWith(extractor) });
     const model = autoencoder();
     const modelBefore = model.getWeights().map((w) => w.dataSync().slice());
     const x = tf.randomUniform([16, 8, 8, 1], 0, 1, 'float32', 9);
@@ -162,7 +161,7 @@ describe('combined loss: training', () => {
   // after each; both must stay flat. The first step is excluded: it creates the optimiser state.
   function countsOverSteps(steps: number, seed: number): { tensors: number[]; dataIds: number[] } {
     const extractor = tinyExtractor(tinyExtractorModel(3, seed));
-    const loss = registry.resolve({ name: 'combined', options: { normalization: 'lpips', layers: [{ name: 'conv_a' }, { name: 'conv_b' }] } }, { container: containerWith(extractor) });
+    const loss = registry.resolveSync({ name: 'combined', options: { normalization: 'lpips', layers: [{ name: 'conv_a' }, { name: 'conv_b' }] } }, { container: containerWith(extractor) });
     const model = autoencoder();
     const optimizer = tf.train.adam(0.01);
     const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 10);

@@ -20,7 +20,7 @@ describe('loss-mse', () => {
   it('gives one value per sample: the mean of squared differences over the last axis (hand-computed)', () => {
     const yTrue = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
     const yPred = tf.tensor2d([[1, 0, 0], [1, 1, 4]]);
-    const perSample = getLossRegistry().resolve('mse').perSample(yTrue, yPred);
+    const perSample = getLossRegistry().resolveSync('mse').perSample(yTrue, yPred);
     expect(perSample.shape).to.deep.equal([2]);
     const [a, b] = Array.from(perSample.dataSync());
     expect(a).to.be.closeTo((0 + 4 + 9) / 3, 1e-6);
@@ -35,7 +35,7 @@ describe('loss-mse', () => {
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const evaluated = model.evaluate(yPred, yTrue, { batchSize: 6 }) as tf.Scalar;
     const expected = (await evaluated.data())[0]!;
-    const actual = getLossRegistry().resolve('meanSquaredError').compute(yTrue, yPred).dataSync()[0]!;
+    const actual = getLossRegistry().resolveSync('meanSquaredError').compute(yTrue, yPred).dataSync()[0]!;
     expect(actual).to.be.closeTo(expected, 1e-6 * Math.max(1, expected));
     model.dispose();
   });
@@ -43,7 +43,7 @@ describe('loss-mse', () => {
   it('reduced with the default reduction equals tf.losses.meanSquaredError', () => {
     const yTrue = tf.randomNormal([16, 10], 0, 1, 'float32', 1);
     const yPred = tf.randomNormal([16, 10], 0, 1, 'float32', 2);
-    const ours = getLossRegistry().resolve('mse').compute(yTrue, yPred).dataSync()[0]!;
+    const ours = getLossRegistry().resolveSync('mse').compute(yTrue, yPred).dataSync()[0]!;
     const reference = tf.losses.meanSquaredError(yTrue, yPred).dataSync()[0]!;
     expect(ours).to.be.closeTo(reference, 1e-6);
   });
@@ -53,8 +53,8 @@ describe('loss-mse', () => {
     const yPred = tf.randomNormal([8, 4], 0, 1, 'float32', 4);
     const weights = tf.tensor1d([1, 0, 2, 0.5, 3, 1, 0, 1]);
     const ours = getLossRegistry()
-      .resolve({ name: 'mse', reduction: 'mean_with_sample_weight' })
-      .compute(yTrue, yPred, weights)
+      .resolveSync({ name: 'mse', reduction: 'mean_with_sample_weight' })
+      .reduced(yTrue, yPred, weights)
       .dataSync()[0]!;
     // tf.losses weights squared errors element-wise and, with SUM, adds them all up:
     // sum_i w_i * sum_j sq_ij. Ours is sum_i w_i * mean_j sq_ij / sum_i w_i (Keras 3).
@@ -67,7 +67,7 @@ describe('loss-mse', () => {
   it('keeps per-timestep values for sequences ([batch, time, features] -> [batch, time])', () => {
     const yTrue = tf.ones([2, 3, 4]);
     const yPred = tf.zeros([2, 3, 4]);
-    const perSample = getLossRegistry().resolve('custom-mse').perSample(yTrue, yPred);
+    const perSample = getLossRegistry().resolveSync('custom-mse').perSample(yTrue, yPred);
     expect(perSample.shape).to.deep.equal([2, 3]);
     expect(Array.from(perSample.dataSync())).to.deep.equal([1, 1, 1, 1, 1, 1]);
   });

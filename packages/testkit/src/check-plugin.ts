@@ -1,3 +1,4 @@
+import { LossKitError } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs';
 import { normalizeConfig, type CheckId, type LossPluginTestConfig } from './config.js';
 import { CheckContext } from './context.js';
@@ -21,13 +22,12 @@ export interface CheckReport {
 }
 
 /** Thrown by checkLossPlugin when a check fails; `report` holds every result. */
-export class LossPluginCheckError extends Error {
+export class LossPluginCheckError extends LossKitError {
   constructor(readonly report: CheckReport) {
     super(
       `Loss plugin '${report.name}' failed ${report.failed.length} of ${report.results.length} checks:\n` +
         report.failed.map((result) => `  - ${result.id}: ${result.message}`).join('\n'),
     );
-    this.name = 'LossPluginCheckError';
   }
 }
 

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { DependencyContainer } from '@losskit/core';
+import { TestkitUsageError } from './errors.js';
 
 /** The checks the kit runs, in order. */
 export const CHECK_IDS = [
@@ -90,7 +91,7 @@ export const DEFAULT_EDGE_CASES: readonly EdgeCase[] = [
 
 export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig {
   if (!config || typeof config.name !== 'string' || !config.name) {
-    throw new TypeError('@losskit/testkit: the config needs the name of the loss to check, e.g. { name: "huber" }.');
+    throw new TestkitUsageError('@losskit/testkit: the config needs the name of the loss to check, e.g. { name: "huber" }.');
   }
   return {
     name: config.name,

@@ -9,9 +9,9 @@ export class CheckContext {
 
   constructor(readonly config: NormalizedConfig) {}
 
-  /** Resolves through resolveAsync, so plugins with asynchronous setup are ready. */
+  /** Resolves through resolve, so plugins with asynchronous setup are ready. */
   resolve(spec: LossSpec): Promise<ResolvedLoss> {
-    return this.registry.resolveAsync(spec, this.config.container ? { container: this.config.container } : {});
+    return this.registry.resolve(spec, this.config.container ? { container: this.config.container } : {});
   }
 
   /** Option sets the numeric checks run with: the defaults (when every option has one), then validOptions. */

@@ -1,10 +1,7 @@
+import { LossKitError } from '@losskit/core';
+
 /** One failed expectation inside a check; its message says what the plugin must change. */
-export class CheckFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CheckFailure';
-  }
-}
+export class CheckFailure extends LossKitError {}
 
 export function fail(message: string): never {
   throw new CheckFailure(message);

@@ -1,3 +1,4 @@
+import { LossPluginCheckFailedError, TestkitUsageError } from './errors.js';
 import type { CheckId, LossPluginTestConfig } from './config.js';
 import { runCheck, selectChecks } from './check-plugin.js';
 
@@ -17,9 +18,7 @@ export function describeLossPlugin(config: LossPluginTestConfig, options: { only
       it(check.title, async () => {
         const result = await runCheck(check, config);
         if (!result.passed) {
-          const error = new Error(`[${check.id}] ${result.message}`);
-          error.name = 'LossPluginCheckError';
-          throw error;
+          throw new LossPluginCheckFailedError(`[${check.id}] ${result.message}`);
         }
       });
     }
@@ -29,7 +28,7 @@ export function describeLossPlugin(config: LossPluginTestConfig, options: { only
 function mochaGlobals(): MochaGlobals {
   const globals = globalThis as Partial<MochaGlobals>;
   if (typeof globals.describe !== 'function' || typeof globals.it !== 'function') {
-    throw new Error(
+    throw new TestkitUsageError(
       'describeLossPlugin() needs mocha\'s describe/it globals: call it from a test file run by mocha, ' +
         'or use checkLossPlugin(), which returns a report and throws on failure, with any other runner.',
     );

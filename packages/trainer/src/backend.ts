@@ -146,8 +146,12 @@ async function activate(name: BackendName, model: tf.LayersModel | undefined): P
   if (name === 'tensorflow') {
     try {
       await import(/* @vite-ignore */ TFJS_NODE);
-    } catch {
-      return '@tensorflow/tfjs-node is not installed (optional dependency; its install needs network access)';
+    } catch (error) {
+      // Installed without its install script (offline, or pnpm's allowBuilds), tfjs-node's
+      // index throws for the missing addon; `losskit-native` builds it from a local TensorFlow.
+      return /native addon|tfjs_binding|libtensorflow/.test((error as Error).message)
+        ? '@tensorflow/tfjs-node is not installed completely: its native addon is missing (build it offline with `npx losskit-native`)'
+        : '@tensorflow/tfjs-node is not installed (optional dependency; its install needs network access, or see `npx losskit-native`)';
     }
   }
   if (name === 'webgpu') {

@@ -27,3 +27,25 @@ export class NonFiniteLossError extends LossKitError {
     );
   }
 }
+
+/** A metric name that is neither a TF.js metric string nor a registered loss. */
+export class UnknownMetricError extends TrainerInputError {}
+
+/** `nanPolicy: 'skip-batch'` skipped every batch of an epoch: there is nothing to log or learn from. */
+export class AllBatchesSkippedError extends LossKitError {
+  constructor(
+    /** 0-based epoch index. */
+    readonly epoch: number,
+    readonly batches: number,
+    /** The loss term that was non-finite in the last batch. */
+    readonly term: string,
+  ) {
+    super(
+      `Every batch of epoch ${epoch + 1} (${batches}) had a non-finite loss ('${term}'), so nanPolicy 'skip-batch' skipped ` +
+        `them all and no weight changed. Check the data for NaN/Inf, or lower the learning rate.`,
+    );
+  }
+}
+
+/** Bad arguments to the plotting helpers (`plotHistory`, `renderHistorySvg`). */
+export class PlotInputError extends LossKitError {}

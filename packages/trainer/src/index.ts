@@ -1,18 +1,40 @@
+// The public surface of @losskit/trainer, listed name by name. Power tools live on subpaths:
+// '@losskit/trainer/persistence' (checkpoint and save-file functions), '/progress' (the
+// progress callback), '/plot' (SVG/PNG rendering of a history).
 export { Trainer } from './trainer.js';
-export type { TrainerOptions, FitOptions, History, ValidationData, CheckpointOptions, DatasetElement } from './trainer.js';
+export type { TrainerOptions } from './trainer.js';
+export type { FitOptions, EvaluateOptions, PredictOptions, ValidationData, VerboseOption, Verbosity } from './fit/settings.js';
+export type { History } from './fit/loop.js';
+export type { YieldEvery } from './fit/yielder.js';
+export type { CheckpointOptions } from './persistence/index.js';
+export type { DatasetElement } from './fit/sources.js';
+export type { TensorInput, NestedNumbers } from './fit/data.js';
 export { selectBackend, useOrSelectBackend, BACKEND_ENV_VAR } from './backend.js';
 export type { BackendChoice, BackendName, BackendPreference, SelectBackendOptions } from './backend.js';
-export { TrainerInputError, UnknownOptimizerError, BackendUnavailableError, NonFiniteLossError } from './errors.js';
+export {
+  TrainerInputError,
+  UnknownOptimizerError,
+  UnknownMetricError,
+  BackendUnavailableError,
+  NonFiniteLossError,
+  AllBatchesSkippedError,
+  PlotInputError,
+} from './errors.js';
+export {
+  TrainerFileError,
+  TrainerFileSystemError,
+  SaveTargetError,
+  CheckpointLockedError,
+  MissingLossPluginError,
+  fileSystemIO,
+  type LockHolder,
+  type TrainerLoadOptions,
+} from './persistence/index.js';
 export { resolveOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizer.js';
 export type { Logger } from './logger.js';
 export type { Logs, TrainerCallback } from './fit/callbacks.js';
 export type { EarlyStoppingOptions } from './fit/early-stopping.js';
-export type { TensorInput } from './fit/data.js';
 export type { SampleWeightOption, ClassWeightOption, ClassWeightMap } from './fit/weights.js';
-export type { LossOption, LossWeightsOption } from './fit/losses.js';
-export type { MetricsOption } from './fit/metrics.js';
-export { epochOrder } from './fit/shuffle.js';
-// Persistence, progress and plots (src/persistence, src/progress, src/plot).
-export * from './persistence/index.js';
-export * from './progress/index.js';
-export * from './plot/index.js';
+export type { LossOption, LossWeightsOption } from './fit/compiled-loss.js';
+export { meanMetric, type Metric, type MetricsOption } from './fit/compiled-metrics.js';
+export { plotHistory, type PlotHistoryInput, type PlotOptions } from './plot/index.js';

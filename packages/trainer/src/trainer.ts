@@ -1,20 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SavedLossSpec } from '@losskit/core';
 import { useOrSelectBackend, type BackendChoice, type BackendPreference } from './backend.js';
-import { NonFiniteLossError, TrainerInputError } from './errors.js';
+import { TrainerInputError } from './errors.js';
 import { pickLogger, type Logger } from './logger.js';
 import { describeOptimizer, resolveOptimizer, type OptimizerName } from './optimizer.js';
-import { CallbackList, type Logs, type TrainerCallback } from './fit/callbacks.js';
-import { disposeBatch, type TensorInput } from './fit/data.js';
-import { earlyStoppingCallback, type EarlyStoppingOptions } from './fit/early-stopping.js';
-import { createProgressCallback, type ProgressMode, type ProgressStream } from './progress/index.js';
-import { resolveOutputLosses, type LossOption, type LossWeightsOption, type OutputLoss } from './fit/losses.js';
-import { resolveMetrics, type MetricsOption, type OutputMetric } from './fit/metrics.js';
-import { epochOrder, freshSeed } from './fit/shuffle.js';
-import { withSeededMathRandom } from './fit/seeded-random.js';
-import { ArraySource, DatasetSource, type BatchSource, type DatasetElement } from './fit/sources.js';
-import { evalStep, logKeys, lossTermKeys, trainStep, type StepPlan, type StepResult } from './fit/step.js';
-import type { ClassWeightOption, SampleWeightOption } from './fit/weights.js';
+import { checkKeys, isPlainObject } from './options/strict.js';
+import type { Logs, TrainerCallback } from './fit/callbacks.js';
+import { assembleCallbacks } from './fit/assemble-callbacks.js';
+import { CompiledLoss, type LossOption, type LossWeightsOption } from './fit/compiled-loss.js';
+import { CompiledMetrics, type MetricsOption } from './fit/compiled-metrics.js';
+import type { TensorInput } from './fit/data.js';
+import { evaluateSource, predictBatches } from './fit/evaluate.js';
+import { evaluationSource, fitSources, splitArguments, type FitData } from './fit/fit-data.js';
+import { runEpochs, type History } from './fit/loop.js';
+import { evaluateSettings, fitSettings, predictSettings, verbosity, type EvaluateOptions, type FitOptions, type PredictOptions, type VerboseOption, type Verbosity } from './fit/settings.js';
+import { freshSeed } from './fit/shuffle.js';
+import { ArraySource, type BatchSource } from './fit/sources.js';
+import type { StepPlan } from './fit/step.js';
+import { createYielder } from './fit/yielder.js';
 import { saveTrainer, type CheckpointOptions } from './persistence/index.js';
 import { openCheckpointRun, type CheckpointRun } from './persistence/checkpoint-run.js';
 import { loadTrainer, resumeTrainer, type RestoredTrainerOptions, type TrainerLoadOptions } from './persistence/trainer-load.js';
@@ -25,82 +28,49 @@ export interface TrainerOptions {
   optimizer: OptimizerName | (string & {}) | tf.Optimizer;
   /** One spec for every output, an array in output order, or an object keyed by output name. */
   loss: LossOption;
-  /** Factor of each output's loss in the total (array in output order or keyed by name); default 1. */
+  /** Factor of each output's loss in the total (array in output order or keyed by name; outputs left out weigh 1). */
   lossWeights?: LossWeightsOption;
-  /** TF.js metric strings ('accuracy', 'mae', ...) or losskit loss names; per output as for `loss`. */
+  /** TF.js metric strings ('accuracy', 'mae', ...) or losskit loss names; per output as for `loss` (outputs left out get none). */
   metrics?: MetricsOption;
   /** Default 'auto' (tfjs-node, else wasm, else cpu); LOSSKIT_BACKEND overrides 'auto'. */
   backend?: BackendPreference;
   /** Plugin packages to import before resolving loss names. */
   plugins?: readonly string[];
-  /** Receives the trainer's notices (backend line, epoch lines); default stderr / stdout. */
+  /** Receives the trainer's notices and progress lines; default stderr. */
   logger?: Logger;
-  /** false silences the trainer completely. */
-  verbose?: boolean;
+  /** 0 silent, 1 (default) progress bar on a terminal or lines elsewhere, 2 one line per epoch; a fit's own `verbose` wins. */
+  verbose?: VerboseOption;
 }
 
-export type { CheckpointOptions };
+const TRAINER_KEYS = ['model', 'optimizer', 'loss', 'lossWeights', 'metrics', 'backend', 'plugins', 'logger', 'verbose'] as const;
+const TRAINER_MOVED = {
+  learningRate: 'set the learning rate on the optimizer, e.g. optimizer: tf.train.adam(0.01)',
+  lr: 'set the learning rate on the optimizer, e.g. optimizer: tf.train.adam(0.01)',
+  epochs: 'epochs is a fit option: trainer.fit(x, y, { epochs: 10 })',
+  batchSize: 'batchSize is a fit option: trainer.fit(x, y, { batchSize: 32 })',
+  progress: 'use verbose: 0 (silent), 1 (bar or lines) or 2 (one line per epoch)',
+};
 
-export type ValidationData =
-  | readonly [TensorInput, TensorInput]
-  | readonly [TensorInput, TensorInput, SampleWeightOption]
-  | tf.data.Dataset<tf.TensorContainer>;
+export type { CheckpointOptions, FitOptions, EvaluateOptions, PredictOptions, History };
 
-export interface FitOptions {
-  /** Index of the last epoch + 1 (Keras semantics: with initialEpoch 2 and epochs 4, two epochs run). Default 1. */
-  epochs?: number;
-  /** Default 32; ignored for datasets, which are batched already. */
-  batchSize?: number;
-  /** Fraction of the samples, taken from the end before shuffling, used for validation. */
-  validationSplit?: number;
-  validationData?: ValidationData;
-  /** Shuffle the samples every epoch (default true; in-memory data only). */
-  shuffle?: boolean;
-  callbacks?: TrainerCallback | readonly TrainerCallback[];
-  initialEpoch?: number;
-  /** One weight per sample (or per output: array or keyed by output name). */
-  sampleWeight?: SampleWeightOption;
-  /** Class index -> weight (or per output), for one-hot or integer targets. */
-  classWeight?: ClassWeightOption;
-  /**
-   * Shuffling becomes a function of (seed, epoch), and randomness inside layers (Dropout, ...)
-   * a function of (seed, epoch, batch): reproducible and resumable. Default: `trainer.seed`.
-   */
-  seed?: number | string;
-  earlyStopping?: EarlyStoppingOptions | boolean;
-  /** What a NaN/Inf loss does: 'throw' (default) or 'skip-batch'. Either way its gradients are not applied. */
-  nanPolicy?: 'throw' | 'skip-batch';
-  /** 0/false: no progress output. */
-  verbose?: 0 | 1 | boolean;
-  progress?: ProgressMode;
-  /** Write `checkpoint.dir/epoch-000012/` atomically every `everyEpochs` (default 1), keeping the last `keep` (default 3). */
-  checkpoint?: CheckpointOptions;
-  /**
-   * Continue from the newest complete checkpoint in `checkpoint.dir` (weights, optimizer state,
-   * epoch counter, seed); starts from scratch when there is none yet. `initialEpoch` is ignored.
-   */
-  resume?: boolean;
-}
-
-export interface History {
-  epoch: number[];
-  history: Record<string, number[]>;
-}
-
-type Fitted = { tensors: TensorInput; targets: TensorInput } | { dataset: tf.data.Dataset<tf.TensorContainer> };
-
-interface Prepared {
-  plan: StepPlan;
-  specs: SavedLossSpec | SavedLossSpec[] | Record<string, SavedLossSpec>;
+/** What a trainer resolves once, on first use: the backend, the compiled loss and metrics. */
+interface SetUp {
+  loss: CompiledLoss;
+  metrics: CompiledMetrics;
   backend: BackendChoice;
 }
 
 /**
  * Fits a tf.LayersModel with losses resolved by name, with its own training loop: sample and
- * class weights, per-output losses and loss weights, NaN guards, seeded shuffling.
+ * class weights, per-output losses and loss weights, stateful metrics, NaN guards, seeded
+ * shuffling, and an event loop that keeps running while it trains.
  *
  *   const trainer = new Trainer({ model, optimizer: 'adam', loss: 'mse' });
  *   const { history } = await trainer.fit(x, y, { epochs: 10, batchSize: 32, seed: 1 });
+ *
+ * The class is the public face only: the compiled loss (fit/compiled-loss.ts) and metrics
+ * (fit/compiled-metrics.ts), the option checks (fit/settings.ts), the data sources
+ * (fit/fit-data.ts), the epoch loop (fit/loop.ts) and evaluation (fit/evaluate.ts) do the work.
  */
 export class Trainer {
   readonly model: tf.LayersModel;
@@ -114,17 +84,13 @@ export class Trainer {
     backend?: BackendPreference;
     plugins?: readonly string[];
   };
-  /** Loss factor per output, in output order. */
-  get lossWeights(): readonly number[] {
-    return this.prepared().plan.losses.map((l) => l.weight);
-  }
   /**
    * Epochs this model has been trained for in total: each finished epoch adds one, whatever
    * `initialEpoch` says, so it never decreases (a loaded trainer at 3 is at 5 after
    * `fit({ epochs: 2 })`). `resume` sets it to the checkpoint's.
    */
   epochsCompleted = 0;
-  /** Set to true (e.g. from a callback) to stop after the current batch. */
+  /** Set to true (from a callback, a timer, a signal handler) to stop after the current batch. */
   stopTraining = false;
   /**
    * The seed `fit` uses when its options give none. `Trainer.load` sets it to the seed of the
@@ -133,8 +99,9 @@ export class Trainer {
   seed: number | string | undefined;
 
   private readonly logger: Logger;
-  private readiness: Promise<Prepared> | undefined;
-  private ready_: Prepared | undefined;
+  private readonly verbose: Verbosity;
+  private setUp: Promise<SetUp> | undefined;
+  private ready_: SetUp | undefined;
   private running = false;
   /** The checkpoint directory this fit writes to (its lock, run id, resumed history); only while a fit runs. */
   private checkpointRun: CheckpointRun | undefined;
@@ -142,14 +109,22 @@ export class Trainer {
   private lastFitSeed: number | string | undefined;
 
   constructor(private readonly options: TrainerOptions) {
-    if (!options || !(options.model instanceof tf.LayersModel)) {
+    if (!isPlainObject(options) || !(options.model instanceof tf.LayersModel)) {
       throw new TrainerInputError(`new Trainer({ model, optimizer, loss }): model must be a tf.LayersModel (e.g. from tf.sequential() or tf.loadLayersModel()).`);
     }
+    checkKeys(options, TRAINER_KEYS, 'new Trainer', TRAINER_MOVED);
+    if (options.logger !== undefined && typeof options.logger !== 'function') {
+      throw new TrainerInputError('new Trainer: logger must be a function (line: string) => void.');
+    }
+    if (options.plugins !== undefined && !(Array.isArray(options.plugins) && options.plugins.every((p) => typeof p === 'string'))) {
+      throw new TrainerInputError("new Trainer: plugins must be a list of package names, e.g. plugins: ['@acme/losskit-loss-focal'].");
+    }
+    this.verbose = options.verbose === undefined ? 1 : verbosity(options.verbose, 'new Trainer: verbose');
     this.model = options.model;
     // A Sequential model builds its inner graph (input/output names) lazily, on first use.
     if (this.model instanceof tf.Sequential && this.model.inputNames.length === 0 && this.model.inputs.length > 0) this.model.build();
     this.optimizer = resolveOptimizer(options.optimizer);
-    this.logger = pickLogger(options.logger, options.verbose);
+    this.logger = pickLogger(options.logger, this.verbose);
     this.constructorOptions = {
       optimizer: typeof options.optimizer === 'string' ? options.optimizer.toLowerCase() : describeOptimizer(this.optimizer),
       loss: options.loss,
@@ -160,25 +135,40 @@ export class Trainer {
     };
   }
 
-  /** Selects the backend and resolves losses and metrics; `fit` calls it, call it to fail early. */
+  /**
+   * Selects the backend and resolves losses and metrics; `fit` calls it, call it to fail early.
+   * A failed set-up is not kept: after fixing the cause (registering the loss, say) it runs again.
+   */
   ready(): Promise<this> {
-    this.readiness ??= this.prepare().then((prepared) => (this.ready_ = prepared));
-    return this.readiness.then(() => this);
+    this.setUp ??= this.prepare().then(
+      (setUp) => (this.ready_ = setUp),
+      (error: unknown) => {
+        this.setUp = undefined;
+        throw error;
+      },
+    );
+    return this.setUp.then(() => this);
   }
 
   /** The resolved loss specs (canonical names, options filled in), shaped like the `loss` option. */
   get lossSpecs(): SavedLossSpec | SavedLossSpec[] | Record<string, SavedLossSpec> {
-    return this.prepared().specs;
+    return this.prepared().loss.specs;
   }
 
-  /** History keys of the metrics. */
+  /** Loss factor per output, in output order. */
+  get lossWeights(): readonly number[] {
+    return this.prepared().loss.weights;
+  }
+
+  /** History keys of the metrics: the strings given (`<output>_<metric>` on a multi-output model). */
   get metricNames(): string[] {
-    return this.prepared().plan.metrics.map((m) => m.key);
+    return this.prepared().metrics.keys;
   }
 
-  /** History keys of a training epoch: 'loss', each loss term, each metric. */
+  /** History keys of a training epoch: 'loss', per-output losses, sum terms, metrics. */
   get logKeys(): string[] {
-    return logKeys(this.prepared().plan);
+    const { loss, metrics } = this.prepared();
+    return [...loss.keys, ...metrics.keys];
   }
 
   get backend(): BackendChoice {
@@ -187,198 +177,123 @@ export class Trainer {
 
   fit(dataset: tf.data.Dataset<tf.TensorContainer>, options?: FitOptions): Promise<History>;
   fit(x: TensorInput, y: TensorInput, options?: FitOptions): Promise<History>;
-  async fit(
-    x: TensorInput | tf.data.Dataset<tf.TensorContainer>,
-    yOrOptions?: TensorInput | FitOptions,
-    maybeOptions?: FitOptions,
-  ): Promise<History> {
-    const data: Fitted = isDataset(x)
-      ? { dataset: x }
-      : { tensors: x, targets: yOrOptions as TensorInput };
-    const options = (isDataset(x) ? yOrOptions : maybeOptions) as FitOptions | undefined ?? {};
+  async fit(x: unknown, second?: unknown, third?: unknown): Promise<History> {
+    const { data, options } = splitArguments('fit', x, second, third);
+    // Checked before anything runs, so a typo fails before a checkpoint is touched.
+    fitSettings(options, !('dataset' in data));
     if (this.running) throw new TrainerInputError('fit: this trainer is already fitting; await the running fit first.');
     this.running = true;
-    const sources: BatchSource[] = [];
+    const owned: BatchSource[] = [];
     try {
       await this.ready();
-      const resumed = await this.resumeFromCheckpoint(options);
+      const resumed = await this.resumeFromCheckpoint((options ?? {}) as FitOptions);
       if (!resumed) return { epoch: [], history: {} };
-      return await this.runFit(data, resumed, sources);
+      return await this.runFit(data, resumed, owned);
     } finally {
+      // A fit leaves nothing behind but the model, optimizer, epoch counter and seed.
       await this.checkpointRun?.close();
       this.checkpointRun = undefined;
-      for (const source of sources) source.dispose();
+      for (const source of owned) source.dispose();
       this.running = false;
     }
   }
 
   /** Losses and metrics over data in inference mode, with the same keys as a training epoch. */
-  async evaluate(x: TensorInput, y: TensorInput, options: { batchSize?: number; sampleWeight?: SampleWeightOption } = {}): Promise<Logs> {
-    await this.ready();
-    const batchSize = checkBatchSize(options.batchSize ?? 32);
-    const source = ArraySource.from(this.model, x, y, { sampleWeight: options.sampleWeight }, this.targetCheck(), 'evaluate');
+  evaluate(dataset: tf.data.Dataset<tf.TensorContainer>, options?: EvaluateOptions): Promise<Logs>;
+  evaluate(x: TensorInput, y: TensorInput, options?: EvaluateOptions): Promise<Logs>;
+  async evaluate(x: unknown, second?: unknown, third?: unknown): Promise<Logs> {
+    const { data, options } = splitArguments('evaluate', x, second, third);
+    const settings = evaluateSettings(options, !('dataset' in data));
+    const setUp = await this.readySetUp();
+    const source = evaluationSource(this.model, setUp.loss, data, settings.sampleWeight);
     try {
-      return await this.evaluateSource(source, batchSize, '');
+      return await evaluateSource(this.plan(setUp), source, settings.batchSize, '', createYielder(settings.yieldEvery));
     } finally {
       source.dispose();
     }
   }
 
-  /** Frees the resolved loss plugins (not the model or optimizer, which the caller owns). */
+  /** The model's outputs for x in inference mode, batch by batch (one tensor per output). */
+  async predict(x: TensorInput, options?: PredictOptions): Promise<tf.Tensor | tf.Tensor[]> {
+    const settings = predictSettings(options);
+    const source = ArraySource.inputsOnly(this.model, x, 'predict');
+    try {
+      const outputs = await predictBatches(this.model, source, settings.batchSize, createYielder(settings.yieldEvery));
+      return outputs.length === 1 ? outputs[0]! : outputs;
+    } finally {
+      source.dispose();
+    }
+  }
+
+  /** Frees the resolved loss plugins and metrics (not the model or optimizer, which the caller owns). */
   dispose(): void {
     if (!this.ready_) return;
-    for (const term of this.ready_.plan.losses) term.loss.dispose();
-    for (const metric of this.ready_.plan.metrics) metric.dispose();
+    this.ready_.loss.dispose();
+    this.ready_.metrics.dispose();
   }
 
-  private async prepare(): Promise<Prepared> {
+  private async prepare(): Promise<SetUp> {
     // Reuses a backend already selected (e.g. by `await selectBackend()` before building the model).
     const backend = await useOrSelectBackend(this.options.backend ?? 'auto', { model: this.model, logger: this.logger });
-    const { terms, specs } = await resolveOutputLosses(this.model, this.options.loss, this.options.lossWeights, this.options.plugins);
-    const metrics = await resolveMetrics(this.model, this.options.metrics, terms, this.options.plugins);
-    return { plan: { model: this.model, losses: terms, metrics }, specs, backend };
+    const loss = await CompiledLoss.compile(this.model, this.options.loss, this.options.lossWeights, this.options.plugins);
+    try {
+      const metrics = await CompiledMetrics.compile(this.model, this.options.metrics, loss, this.options.plugins);
+      return { loss, metrics, backend };
+    } catch (error) {
+      loss.dispose();
+      throw error;
+    }
   }
 
-  private prepared(): Prepared {
+  private async readySetUp(): Promise<SetUp> {
+    await this.ready();
+    return this.prepared();
+  }
+
+  private prepared(): SetUp {
     if (!this.ready_) throw new TrainerInputError('The trainer is not ready yet: `await trainer.ready()` (or a fit) first.');
     return this.ready_;
   }
 
-  private async runFit(data: Fitted, options: FitOptions, sources: BatchSource[]): Promise<History> {
-    const { plan } = this.prepared();
-    const settings = checkFitOptions(options, 'tensors' in data);
-    const train = this.trainingSource(data, options, settings.validationSplit, sources);
-    const validation = this.validationSource(options, train.validation, sources);
-    const keys = logKeys(plan);
-    const chosenSeed = options.seed ?? this.seed;
+  private plan(setUp: SetUp): StepPlan {
+    return { model: this.model, loss: setUp.loss, metrics: setUp.metrics };
+  }
+
+  private async runFit(data: FitData, options: FitOptions, owned: BatchSource[]): Promise<History> {
+    const setUp = this.prepared();
+    const inMemory = !('dataset' in data);
+    const settings = fitSettings(options, inMemory);
+    const { train, validation } = fitSources(this.model, setUp.loss, data, settings, owned);
+    const chosenSeed = settings.seed ?? this.seed;
     const seed = chosenSeed ?? freshSeed();
     this.lastFitSeed = seed;
-    // Only a seed the caller chose (here or via `trainer.seed`) makes in-layer randomness
-    // (Dropout, ...) reproducible; a run without one keeps TF.js's Math.random()-seeded draws.
-    const step = chosenSeed === undefined
-      ? (_epoch: number, _batch: number, run: () => StepResult) => run()
-      : (epoch: number, batch: number, run: () => StepResult) => withSeededMathRandom(seed, epoch, batch, run);
-    const order = 'tensors' in data && settings.shuffle ? (epoch: number) => (size: number) => epochOrder(size, seed, epoch) : () => undefined;
-    const callbacks = await this.callbacksFor(options, settings, train.source, validation !== undefined, seed);
-    const history: History = { epoch: [], history: {} };
-    const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-
+    const callbacks = await assembleCallbacks({
+      settings,
+      verbose: settings.verbose ?? this.verbose,
+      logger: this.options.logger,
+      train,
+      hasValidation: validation !== undefined,
+      stop: () => (this.stopTraining = true),
+      checkpoint: settings.checkpoint ? () => this.checkpointCallback(settings.checkpoint!, seed) : undefined,
+    });
     this.stopTraining = false;
     this.model.stopTraining = false;
-    callbacks.init(this.model, { epochs: settings.epochs, initialEpoch: settings.initialEpoch, samples: train.source.size, batchSize: settings.batchSize, metrics: keys });
-    // Per-batch logs are built and awaited only for callbacks that want them: the step is hot.
-    const batchHooks = callbacks.hasBatchHooks;
-    await callbacks.trainBegin({});
-    for (let epoch = settings.initialEpoch; epoch < settings.epochs && !this.stopRequested(); epoch++) {
-      await callbacks.epochBegin(epoch);
-      const sums = new Float64Array(keys.length);
-      let samples = 0;
-      let skipped = 0;
-      let batchIndex = 0;
-      for await (const batch of train.source.batches(epoch, settings.batchSize, order(epoch))) {
-        let result;
-        try {
-          if (batchHooks) await callbacks.batchBegin(batchIndex, {});
-          result = step(epoch, batchIndex, () => trainStep(plan, this.optimizer, variables, batch));
-        } finally {
-          disposeBatch(batch);
-        }
-        if (!result.applied) {
-          if (settings.nanPolicy === 'throw') throw nonFinite(plan, result.values, epoch, batchIndex);
-          skipped++;
-        } else {
-          for (let k = 0; k < keys.length; k++) sums[k]! += result.values[k]! * batch.size;
-          samples += batch.size;
-        }
-        if (batchHooks) await callbacks.batchEnd(batchIndex, toLogs(keys, result.values));
-        batchIndex++;
-        if (this.stopRequested()) break;
-      }
-      if (batchIndex === 0) throw new TrainerInputError('fit: the dataset yielded no batches; check that it is not empty or already exhausted.');
-      if (skipped) this.logger(`[losskit] epoch ${epoch + 1}: skipped ${skipped} batch(es) with a non-finite loss (nanPolicy 'skip-batch').`);
-      const logs = toLogs(keys, Array.from(sums, (sum) => sum / samples));
-      if (validation) Object.assign(logs, await this.evaluateSource(validation, settings.batchSize, 'val_'));
-      history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-      this.epochsCompleted++;
-      await callbacks.epochEnd(epoch, logs);
-    }
-    await callbacks.trainEnd({});
-    return history;
-  }
-
-  private async evaluateSource(source: BatchSource, batchSize: number, prefix: string): Promise<Logs> {
-    const { plan } = this.prepared();
-    const keys = logKeys(plan);
-    const sums = new Float64Array(keys.length);
-    let samples = 0;
-    for await (const batch of source.batches(0, batchSize, undefined)) {
-      try {
-        const values = evalStep(plan, batch);
-        for (let k = 0; k < keys.length; k++) sums[k]! += values[k]! * batch.size;
-        samples += batch.size;
-      } finally {
-        disposeBatch(batch);
-      }
-    }
-    return Object.fromEntries(keys.map((key, k) => [`${prefix}${key}`, sums[k]! / samples]));
-  }
-
-  private trainingSource(data: Fitted, options: FitOptions, validationSplit: number, sources: BatchSource[]): { source: BatchSource; validation?: BatchSource } {
-    if ('dataset' in data) {
-      if (options.sampleWeight) throw new TrainerInputError('fit: with a dataset, put sample weights in its elements ({ xs, ys, sampleWeight }) instead of the sampleWeight option.');
-      if (validationSplit) throw new TrainerInputError('fit: validationSplit needs in-memory tensors; with a dataset pass validationData.');
-      const source = new DatasetSource(this.model, data.dataset, options.classWeight, this.targetCheck());
-      sources.push(source);
-      return { source };
-    }
-    const all = ArraySource.from(this.model, data.tensors, data.targets, options, this.targetCheck(), 'fit');
-    // Registered before splitting, so the tensors it owns are freed if the split is refused.
-    sources.push(all);
-    if (!validationSplit) return { source: all };
-    const { train, validation } = all.split(validationSplit);
-    sources.push(train, validation);
-    return { source: train, validation };
-  }
-
-  private validationSource(options: FitOptions, fromSplit: BatchSource | undefined, sources: BatchSource[]): BatchSource | undefined {
-    const given = options.validationData;
-    if (!given) return fromSplit;
-    if (fromSplit) throw new TrainerInputError('fit: pass either validationSplit or validationData, not both.');
-    let source: BatchSource;
-    if (isDataset(given)) source = new DatasetSource(this.model, given, undefined, this.targetCheck());
-    else {
-      if (!Array.isArray(given) || given.length < 2) throw new TrainerInputError('fit: validationData must be [x, y], [x, y, sampleWeight] or a tf.data.Dataset.');
-      const [vx, vy, vw] = given as readonly [TensorInput, TensorInput, SampleWeightOption?];
-      source = ArraySource.from(this.model, vx, vy, { sampleWeight: vw }, this.targetCheck(), 'fit: validationData');
-    }
-    sources.push(source);
-    return source;
-  }
-
-  private async callbacksFor(options: FitOptions, settings: FitSettings, train: BatchSource, hasValidation: boolean, seed: number | string): Promise<CallbackList> {
-    const user = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks as TrainerCallback];
-    const list: TrainerCallback[] = [...user];
-    if (options.earlyStopping) {
-      const early = options.earlyStopping === true ? {} : options.earlyStopping;
-      list.push(earlyStoppingCallback(early, hasValidation ? 'val_loss' : 'loss', () => (this.stopTraining = true)));
-    }
-    if (options.checkpoint) list.push(await this.checkpointCallback(options.checkpoint, seed));
-    const silent = options.verbose === 0 || options.verbose === false || this.options.verbose === false;
-    const mode = silent ? 'silent' : options.progress ?? 'auto';
-    if (mode !== 'silent') {
-      const logger = this.options.logger;
-      const stream: ProgressStream | undefined = logger ? { write: (chunk) => logger(chunk.replace(/\n$/, '')) } : undefined;
-      list.push(
-        createProgressCallback(mode, {
-          totalEpochs: settings.epochs,
-          batchesPerEpoch: train.size === undefined ? 0 : Math.ceil(train.size / settings.batchSize),
-          samplesPerEpoch: train.size ?? 0,
-          ...(stream ? { stream } : {}),
-        }),
-      );
-    }
-    return new CallbackList(list);
+    return runEpochs({
+      plan: this.plan(setUp),
+      optimizer: this.optimizer,
+      settings,
+      train,
+      validation,
+      inMemory,
+      callbacks,
+      seed,
+      // Only a seed the caller chose (here or via `trainer.seed`) makes in-layer randomness
+      // (Dropout, ...) reproducible; a run without one keeps TF.js's Math.random()-seeded draws.
+      seededLayers: chosenSeed !== undefined,
+      logger: this.logger,
+      stopRequested: () => this.stopRequested(),
+      epochDone: () => this.epochsCompleted++,
+    });
   }
 
   // Checkpoints hold the whole run's history (from a resumed checkpoint on) and the effective seed.
@@ -434,85 +349,4 @@ export class Trainer {
   private stopRequested(): boolean {
     return this.stopTraining || this.model.stopTraining;
   }
-
-  /** Whether output i's loss accepts targets y whose shape differs from the output's (sparse labels). */
-  private targetCheck(): (outputIndex: number, y: tf.Tensor) => string | undefined {
-    const { plan } = this.prepared();
-    return (outputIndex, y) => {
-      const outputShape = this.model.outputs[outputIndex]!.shape.slice(1);
-      if (outputShape.some((dim) => dim === null)) return 'the output has unknown dimensions';
-      const term = plan.losses.find((l) => l.outputIndex === outputIndex);
-      if (!term) return undefined;
-      try {
-        tf.tidy(() => {
-          const sample = tf.slice(y, y.shape.map(() => 0), y.shape.map((dim, axis) => (axis === 0 ? 1 : dim)));
-          term.loss.perSample(sample, tf.zeros([1, ...(outputShape as number[])]));
-        });
-        return undefined;
-      } catch (error) {
-        return (error as Error).message;
-      }
-    };
-  }
 }
-
-interface FitSettings {
-  epochs: number;
-  initialEpoch: number;
-  batchSize: number;
-  validationSplit: number;
-  shuffle: boolean;
-  nanPolicy: 'throw' | 'skip-batch';
-}
-
-const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'bar', 'lines', 'silent'];
-
-function checkFitOptions(options: FitOptions, inMemory: boolean): FitSettings {
-  if (typeof options !== 'object' || options === null) throw new TrainerInputError('fit: options must be an object such as { epochs: 10, batchSize: 32 }.');
-  const epochs = options.epochs ?? 1;
-  const initialEpoch = options.initialEpoch ?? 0;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new TrainerInputError(`fit: epochs must be a whole number >= 1 (got ${String(options.epochs)}).`);
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new TrainerInputError(`fit: initialEpoch must be a whole number >= 0 (got ${String(options.initialEpoch)}).`);
-  if (initialEpoch >= epochs) {
-    throw new TrainerInputError(`fit: initialEpoch (${initialEpoch}) must be below epochs (${epochs}); epochs is the index of the last epoch + 1, as in Keras.`);
-  }
-  const batchSize = inMemory || options.batchSize !== undefined ? checkBatchSize(options.batchSize ?? 32) : 32;
-  const validationSplit = options.validationSplit ?? 0;
-  if (typeof validationSplit !== 'number' || !(validationSplit >= 0 && validationSplit < 1)) {
-    throw new TrainerInputError(`fit: validationSplit must be a number in [0, 1) (got ${String(options.validationSplit)}), e.g. 0.2 for the last 20%.`);
-  }
-  const nanPolicy = options.nanPolicy ?? 'throw';
-  if (nanPolicy !== 'throw' && nanPolicy !== 'skip-batch') throw new TrainerInputError(`fit: nanPolicy must be 'throw' or 'skip-batch' (got ${String(nanPolicy)}).`);
-  if (options.progress !== undefined && !PROGRESS_MODES.includes(options.progress)) {
-    throw new TrainerInputError(`fit: progress must be one of ${PROGRESS_MODES.join(', ')} (got ${String(options.progress)}).`);
-  }
-  return { epochs, initialEpoch, batchSize, validationSplit, shuffle: options.shuffle ?? true, nanPolicy };
-}
-
-function checkBatchSize(batchSize: unknown): number {
-  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new TrainerInputError(`batchSize must be a whole number >= 1 (got ${String(batchSize)}); 32 is a common choice.`);
-  }
-  return batchSize;
-}
-
-function isDataset(value: unknown): value is tf.data.Dataset<tf.TensorContainer> {
-  return typeof value === 'object' && value !== null && !(value instanceof tf.Tensor) && typeof (value as { iterator?: unknown }).iterator === 'function';
-}
-
-function toLogs(keys: readonly string[], values: ArrayLike<number>): Logs {
-  return Object.fromEntries(keys.map((key, k) => [key, values[k]!]));
-}
-
-function nonFinite(plan: StepPlan, values: ArrayLike<number>, epoch: number, batch: number): NonFiniteLossError {
-  // Name the loss term that went bad, not just the total (index 0) it spoils. Values 1.. follow
-  // lossTermKeys; a sum's own term is the most precise name, so it wins over the sum.
-  const keys = lossTermKeys(plan);
-  const parts = new Set(plan.losses.flatMap((l) => l.partKeys));
-  const bad = keys.map((key, k) => ({ key, value: values[k + 1]! })).filter(({ value }) => !Number.isFinite(value));
-  const worst = bad.find(({ key }) => parts.has(key)) ?? bad[0];
-  if (worst) return new NonFiniteLossError(worst.key, worst.value, epoch, batch);
-  return new NonFiniteLossError('loss (regularization penalties)', values[0]!, epoch, batch);
-}
-
-export type { DatasetElement, OutputLoss, OutputMetric };

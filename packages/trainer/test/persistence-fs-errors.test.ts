@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { listCheckpoints, loadTrainerState, readTrainerManifest, Trainer, TrainerFileSystemError } from '@losskit/trainer';
+import { Trainer, TrainerFileSystemError } from '@losskit/trainer';
+import { listCheckpoints, loadTrainerState, readTrainerManifest } from '@losskit/trainer/persistence';
 import { buildMlp, formulaData, makeTempDir } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
@@ -124,7 +125,7 @@ describe('file-system errors name the file and say what is intact', function () 
     const ckpt = path.join(mountPoint, 'ckpt');
     // Each checkpoint holds ~95 KB (weights and two Adam slots): two fit in 256 KB, the third does not.
     await withFault('ENOSPC', mountPoint, { tmpfsBytes: 256 * 1024, failWhen: (file) => file.includes('epoch-000003') }, async () => {
-      const failed = trainer.fit(x, y, { epochs: 5, progress: 'silent', checkpoint: { dir: ckpt, keep: 5 } });
+      const failed = trainer.fit(x, y, { epochs: 5, verbose: 0, checkpoint: { dir: ckpt, keep: 5 } });
       await expectFsError(failed, 'ENOSPC', ckpt, 'Checkpoint epoch-000003 was not written; the earlier checkpoints of run');
       expect((await listCheckpoints(ckpt)).map((c) => c.epoch)).to.deep.equal([1, 2]);
       const resumed = await Trainer.resume(ckpt, { verbose: false });

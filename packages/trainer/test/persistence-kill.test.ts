@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listCheckpoints, loadTrainerState, readTrainerManifest } from '@losskit/trainer';
+import { listCheckpoints, loadTrainerState, readTrainerManifest } from '@losskit/trainer/persistence';
 import { makeTempDir } from './support/persistence-models.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/checkpointed-run.mjs', import.meta.url));

@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CheckpointLockedError, listCheckpoints, LOCK_FILE, readTrainerManifest, Trainer, TrainerFileError } from '@losskit/trainer';
+import { CheckpointLockedError, Trainer, TrainerFileError } from '@losskit/trainer';
+import { listCheckpoints, LOCK_FILE, readTrainerManifest } from '@losskit/trainer/persistence';
 import { buildMlp, formulaData, makeTempDir } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
@@ -55,7 +56,7 @@ describe('checkpoint directories belong to one run', function () {
     trainers.push(trainer);
     return trainer;
   };
-  const fitOptions = { batchSize: 16, seed: 3, progress: 'silent' as const };
+  const fitOptions = { batchSize: 16, seed: 3, verbose: 0 as const };
   before(async () => {
     await tf.setBackend('cpu');
     data = formulaData(32);

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listCheckpoints, readTrainerManifest, SaveTargetError, Trainer } from '@losskit/trainer';
+import { SaveTargetError, Trainer } from '@losskit/trainer';
+import { listCheckpoints, readTrainerManifest } from '@losskit/trainer/persistence';
 import { buildMlp, deadPid, formulaData, makeTempDir, snapshotDir } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
@@ -76,7 +77,7 @@ describe('save(dir) writes only over what losskit wrote', function () {
     const ckpt = path.join(root, 'ckpt');
     const { x, y } = formulaData(16);
     const other = new Trainer({ model: buildMlp(), optimizer: tf.train.sgd(0.1), loss: 'mse', ...quiet });
-    await other.fit(x, y, { epochs: 3, progress: 'silent', checkpoint: { dir: ckpt, keep: 3 } });
+    await other.fit(x, y, { epochs: 3, verbose: 0, checkpoint: { dir: ckpt, keep: 3 } });
     await expectRefusal(ckpt, /not a losskit save/);
     expect((await listCheckpoints(ckpt)).map((c) => c.epoch)).to.deep.equal([1, 2, 3]);
     tf.dispose([x, y]);

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readTrainerManifest, Trainer } from '@losskit/trainer';
+import { Trainer } from '@losskit/trainer';
+import { readTrainerManifest } from '@losskit/trainer/persistence';
 import { buildMlp, deadPid, formulaData, makeTempDir } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
@@ -35,7 +36,7 @@ describe('Trainer.save records the seed; Trainer.load recovers a save killed bet
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  const fitOptions = { batchSize: 8, progress: 'silent' as const };
+  const fitOptions = { batchSize: 8, verbose: 0 as const };
   const newTrainer = () => new Trainer({ model: dropoutMlp(), optimizer: tf.train.adam(0.02), loss: 'mse', ...quiet });
 
   it('save records the seed of the last fit; a loaded trainer continues it without being told (Dropout included)', async () => {

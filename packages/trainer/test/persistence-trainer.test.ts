@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileSystemIO, listCheckpoints, Trainer, TrainerFileError } from '@losskit/trainer';
+import { fileSystemIO, Trainer, TrainerFileError } from '@losskit/trainer';
+import { listCheckpoints } from '@losskit/trainer/persistence';
 import { buildMlp, deadPid, formulaData, makeTempDir } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
@@ -21,7 +22,7 @@ describe('Trainer.save / Trainer.load / checkpoints', function () {
 
   it('training continued after Trainer.load matches training that never stopped (same seed)', async () => {
     const { x, y } = formulaData(48);
-    const fitOptions = { batchSize: 8, seed: 5, progress: 'silent' as const };
+    const fitOptions = { batchSize: 8, seed: 5, verbose: 0 as const };
     const straight = new Trainer({ model: buildMlp(), optimizer: tf.train.adam(0.02), loss: 'mse', metrics: ['mae'], ...quiet });
     const reference = await straight.fit(x, y, { ...fitOptions, epochs: 5 });
 
@@ -53,7 +54,7 @@ describe('Trainer.save / Trainer.load / checkpoints', function () {
   it('fit({ checkpoint, resume }) continues from the newest checkpoint and ignores leftover temp dirs', async () => {
     const { x, y } = formulaData(48);
     const root = path.join(dir, 'ckpt');
-    const options = { batchSize: 8, seed: 9, progress: 'silent' as const, checkpoint: { dir: root, everyEpochs: 2, keep: 2 } };
+    const options = { batchSize: 8, seed: 9, verbose: 0 as const, checkpoint: { dir: root, everyEpochs: 2, keep: 2 } };
     const straight = new Trainer({ model: buildMlp(), optimizer: tf.train.rmsprop(0.01), loss: 'mse', ...quiet });
     const reference = await straight.fit(x, y, { ...options, checkpoint: { dir: path.join(dir, 'other') }, epochs: 6 });
 
@@ -97,7 +98,7 @@ describe('Trainer.save / Trainer.load / checkpoints', function () {
     const { x, y } = formulaData(16);
     const root = path.join(dir, 'ckpt');
     const a = new Trainer({ model: buildMlp(), optimizer: tf.train.adam(0.01), loss: 'mse', ...quiet });
-    await a.fit(x, y, { epochs: 1, progress: 'silent', checkpoint: { dir: root } });
+    await a.fit(x, y, { epochs: 1, verbose: 0, checkpoint: { dir: root } });
     const b = new Trainer({ model: buildMlp(), optimizer: tf.train.sgd(0.01), loss: 'mse', ...quiet });
     try {
       await b.fit(x, y, { epochs: 2, resume: true, checkpoint: { dir: root } });

@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getLossRegistry, registerLossFunction, VersionMismatchError } from '@losskit/core';
-import { loadTrainerState, MissingLossPluginError, Trainer, TrainerFileError } from '@losskit/trainer';
+import { MissingLossPluginError, Trainer, TrainerFileError } from '@losskit/trainer';
+import { loadTrainerState } from '@losskit/trainer/persistence';
 import { buildMlp, makeTempDir, snapshotDir } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };

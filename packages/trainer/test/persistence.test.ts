@@ -11,7 +11,7 @@ import {
   saveTrainer,
   TrainerFileError,
   type SavableTrainer,
-} from '@losskit/trainer';
+} from '@losskit/trainer/persistence';
 import { buildMlp, formulaData, makeTempDir, snapshotDir } from './support/persistence-models.js';
 
 /** The parts of a trainer that saving needs, made from plain tfjs so these tests do not depend on the fit loop. */
@@ -90,7 +90,7 @@ describe('trainer persistence: model files, save and load', function () {
   for (const [name, makeOptimizer] of Object.entries(OPTIMIZERS)) {
     it(`${name}: training continued after save/load gives the same losses as training that never stopped`, async () => {
       const { x, y } = formulaData(64);
-      const loss = getLossRegistry().resolve('mse');
+      const loss = getLossRegistry().resolveSync('mse');
 
       const straight = buildMlp();
       const straightOptimizer = makeOptimizer();
@@ -110,7 +110,7 @@ describe('trainer persistence: model files, save and load', function () {
       expect(state.seed).to.equal(11);
       expect(state.history).to.deep.equal({ loss: before });
       expect(state.optimizer.getClassName()).to.equal(straightOptimizer.getClassName());
-      const reloaded = getLossRegistry().resolve(state.lossSpecs as never);
+      const reloaded = getLossRegistry().resolveSync(state.lossSpecs as never);
       state.model.compile({ optimizer: state.optimizer, loss: reloaded.asTfjsLoss() });
       const after = await fitLosses(state.model, x, y, 6, 3);
 
@@ -127,7 +127,7 @@ describe('trainer persistence: model files, save and load', function () {
     const { x, y } = formulaData(32);
     const model = buildMlp();
     const optimizer = tf.train.adam(0.01);
-    const savable = plainTrainer(model, optimizer, getLossRegistry().resolve('mse'));
+    const savable = plainTrainer(model, optimizer, getLossRegistry().resolveSync('mse'));
     await fitLosses(model, x, y, 1);
     const baseline = tf.memory().numTensors;
     await saveTrainer(savable, dir);
@@ -147,7 +147,7 @@ describe('trainer persistence: model files, save and load', function () {
   it('writes losskit.json with canonical names, plugin package, optimizer class and config', async () => {
     const model = buildMlp();
     const optimizer = tf.train.adam(0.02, 0.8, 0.95);
-    await saveTrainer(plainTrainer(model, optimizer, getLossRegistry().resolve({ name: 'custom-mse' })), dir);
+    await saveTrainer(plainTrainer(model, optimizer, getLossRegistry().resolveSync({ name: 'custom-mse' })), dir);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'losskit.json'), 'utf8'));
     expect(manifest.format).to.equal('losskit-trainer');
     expect(manifest.formatVersion).to.equal(2);
@@ -167,14 +167,14 @@ describe('trainer persistence: model files, save and load', function () {
   it('a saved sum spec resolves again on load', async () => {
     const model = buildMlp();
     const optimizer = tf.train.sgd(0.1);
-    const loss = getLossRegistry().resolve({ sum: [{ name: 'mse', weight: 0.5 }, { name: 'meanAbsoluteError', weight: 2 }] });
+    const loss = getLossRegistry().resolveSync({ sum: [{ name: 'mse', weight: 0.5 }, { name: 'meanAbsoluteError', weight: 2 }] });
     await saveTrainer(plainTrainer(model, optimizer, loss), dir);
     // Core saves no reduction on a sum's terms (only the sum has one), so the file resolves as is.
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'losskit.json'), 'utf8')) as { losses: { sum: object[]; reduction: string } };
     expect(saved.losses.reduction).to.equal('sum_over_batch_size');
     expect(saved.losses.sum.filter((term) => 'reduction' in term)).to.deep.equal([]);
     const state = await loadTrainerState(dir);
-    const again = getLossRegistry().resolve(state.lossSpecs as never);
+    const again = getLossRegistry().resolveSync(state.lossSpecs as never);
     expect(again.spec).to.deep.equal(loss.spec);
     state.model.dispose();
     model.dispose();
@@ -188,7 +188,7 @@ describe('trainer persistence: model files, save and load', function () {
     const model = buildMlp();
     const optimizer = tf.train.adam(0.01);
     try {
-      await saveTrainer(plainTrainer(model, optimizer, getLossRegistry().resolve('acme-focal')), dir);
+      await saveTrainer(plainTrainer(model, optimizer, getLossRegistry().resolveSync('acme-focal')), dir);
     } finally {
       getLossRegistry().unregister('acme-focal');
     }
@@ -206,7 +206,7 @@ describe('trainer persistence: model files, save and load', function () {
   it('a failed save leaves the previous save intact and no temp directory behind', async () => {
     const model = buildMlp();
     const adam = tf.train.adam(0.01);
-    const loss = getLossRegistry().resolve('mse');
+    const loss = getLossRegistry().resolveSync('mse');
     await saveTrainer(plainTrainer(model, adam, loss, 2), dir);
     const before = snapshotDir(dir);
     // Adamax cannot export its state in TF.js: the save fails after the temp directory exists.

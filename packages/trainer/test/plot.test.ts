@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { plotHistory, renderHistorySvg, svgToPng } from '@losskit/trainer';
+import { plotHistory } from '@losskit/trainer';
+import { renderHistorySvg, svgToPng } from '@losskit/trainer/plot';
 import { makeTempDir } from './support/persistence-models.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

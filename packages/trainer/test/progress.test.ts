@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createProgressCallback, type ProgressStream } from '@losskit/trainer';
+import { createProgressCallback, type ProgressStream } from '@losskit/trainer/progress';
 
 /** A writable that records what it is given; `isTTY` decides what `auto` picks. */
 class RecordingStream implements ProgressStream {

@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { getLossRegistry, registerLossFunction } from '@losskit/core';
-import { NonFiniteLossError, Trainer, TrainerInputError, latestCheckpoint } from '@losskit/trainer';
+import { NonFiniteLossError, Trainer, TrainerInputError } from '@losskit/trainer';
+import { latestCheckpoint } from '@losskit/trainer/persistence';
 import { seedModel, silent, uniform, weightsOf } from './trainer-helpers.js';
 
 describe('Trainer: edge cases', () => {
@@ -47,7 +48,7 @@ describe('Trainer: edge cases', () => {
     tf.dispose([x, y, sampleWeight]);
   });
 
-  it('an unknown progress mode is refused with the valid ones, before training', async () => {
+  it('an unknown verbose level is refused with the valid ones, before training', async () => {
     const model = seedModel(6, 4, 4, 2);
     const weights = await weightsOf(model);
     const trainer = new Trainer({ model, optimizer: 'sgd', loss: 'mse', ...silent });
@@ -55,12 +56,12 @@ describe('Trainer: edge cases', () => {
     const y = uniform([4, 2], 8);
     let error: unknown;
     try {
-      await trainer.fit(x, y, { epochs: 1, progress: 'fancy' as never });
+      await trainer.fit(x, y, { epochs: 1, verbose: 'fancy' as never });
     } catch (e) {
       error = e;
     }
     expect(error).to.be.instanceOf(TrainerInputError);
-    expect((error as Error).message).to.match(/progress must be one of auto, bar, lines, silent \(got fancy\)/);
+    expect((error as Error).message).to.match(/verbose .*must be one of 0, 1, 2 \(got "fancy"\)/);
     expect(await weightsOf(model)).to.deep.equal(weights);
     tf.dispose([x, y]);
   });

@@ -184,6 +184,12 @@ describe('Trainer: guards, determinism and memory', function () {
         TrainerInputError,
         /unknown output name\(s\) 'nope'/,
       );
+      const output = model.outputNames[0]!;
+      await expectRejects(
+        new Trainer({ model, optimizer: 'sgd', loss: 'mse', lossWeights: { [`${output}x`]: 2 }, backend: 'cpu', ...silent }).fit(x, y),
+        TrainerInputError,
+        new RegExp(`unknown output name\\(s\\) '${output}x' \\(did you mean '${output}'\\?\\)`),
+      );
     });
   });
 });

@@ -30,7 +30,7 @@ describe('Trainer: each term of a { sum: [...] } loss is logged on its own', fun
     await tf.setBackend('cpu');
   });
 
-  it('logs the sum and each term by canonical name, before the term weight, with one dataSync per batch', async () => {
+  it('logs each term of the sum as loss/<term>, before the term weight, with one dataSync for the loss values per batch', async () => {
     const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [3] }), linear()] });
     const [x, y, vx, vy, sw] = [tf.tensor2d(X), tf.tensor2d(Y), tf.tensor2d(X.slice(0, 2)), tf.tensor2d(Y.slice(0, 2)), tf.tensor1d(SW)];
     const pred = predictByHand(X);
@@ -41,7 +41,7 @@ describe('Trainer: each term of a { sum: [...] } loss is logged on its own', fun
     const valMae = weightedMean(maeRows(Y.slice(0, 2), valPred), [1, 1]);
 
     const trainer = new Trainer({ model, optimizer: tf.train.sgd(0), loss: SUM, metrics: ['mse'], backend: 'cpu', ...silent });
-    // The loop reads each batch's values with exactly one dataSync (the terms are stacked into
+    // The loop reads each batch's loss values with one dataSync (the terms are stacked into
     // the same row); count the transfers during the training batches.
     const dataSync = tf.Tensor.prototype.dataSync;
     let transfers = 0;
@@ -67,18 +67,20 @@ describe('Trainer: each term of a { sum: [...] } loss is logged on its own', fun
       tf.Tensor.prototype.dataSync = dataSync;
     }
     const h = history.history;
+    // The sum is 'loss'; its terms are 'loss/<term>'; the metric keeps the exact string given.
     expect(Object.keys(h).sort()).to.deep.equal(
-      ['loss', 'mean-absolute-error', 'mse', 'mse+mean-absolute-error', 'mse_metric', 'val_loss', 'val_mean-absolute-error', 'val_mse', 'val_mse+mean-absolute-error', 'val_mse_metric'].sort(),
+      ['loss', 'loss/mean-absolute-error', 'loss/mse', 'mse', 'val_loss', 'val_loss/mean-absolute-error', 'val_loss/mse', 'val_mse'].sort(),
     );
-    expect(h.mse![0]).to.be.closeTo(mse, 1e-5);
-    expect(h['mean-absolute-error']![0]).to.be.closeTo(mae, 1e-5);
-    expect(h['mse+mean-absolute-error']![0]).to.be.closeTo(2 * mse + 0.5 * mae, 1e-5);
+    expect(h['loss/mse']![0]).to.be.closeTo(mse, 1e-5);
+    expect(h['loss/mean-absolute-error']![0]).to.be.closeTo(mae, 1e-5);
     expect(h.loss![0]).to.be.closeTo(2 * mse + 0.5 * mae, 1e-5);
-    expect(h.val_mse![0]).to.be.closeTo(valMse, 1e-5);
-    expect(h['val_mean-absolute-error']![0]).to.be.closeTo(valMae, 1e-5);
-    // The metric 'mse' is unweighted and keyed apart from the loss term of the same name.
-    expect(h.mse_metric![0]).to.be.closeTo(weightedMean(mseRows(Y, pred), [1, 1, 1, 1]), 1e-5);
+    expect(h['val_loss/mse']![0]).to.be.closeTo(valMse, 1e-5);
+    expect(h['val_loss/mean-absolute-error']![0]).to.be.closeTo(valMae, 1e-5);
+    // The metric 'mse' is unweighted (as Keras's metrics), unlike the loss term of the same name.
+    expect(h.mse![0]).to.be.closeTo(weightedMean(mseRows(Y, pred), [1, 1, 1, 1]), 1e-5);
     expect(batches).to.equal(1);
+    // One synchronous transfer for the batch's loss values (the terms stacked into the same
+    // row); the metric results its batch log shows are read asynchronously.
     expect(transfers).to.equal(1);
     tf.dispose([x, y, vx, vy, sw]);
   });
@@ -98,12 +100,12 @@ describe('Trainer: each term of a { sum: [...] } loss is logged on its own', fun
     const { history: h } = await trainer.fit(x, [y, y], { epochs: 2, batchSize: 2 });
     expect(tf.memory().numTensors).to.equal(before);
 
-    expect(Object.keys(h).sort()).to.deep.equal(['loss', 'out_a/mean-absolute-error', 'out_a/mse', 'out_a/mse+mean-absolute-error', 'out_b/mse'].sort());
-    expect(trainer.logKeys).to.deep.equal(['loss', 'out_a/mse+mean-absolute-error', 'out_a/mse', 'out_a/mean-absolute-error', 'out_b/mse']);
-    expect(h['out_a/mse']![1]).to.be.closeTo(mse, 1e-5);
-    expect(h['out_a/mean-absolute-error']![1]).to.be.closeTo(mae, 1e-5);
-    expect(h['out_a/mse+mean-absolute-error']![1]).to.be.closeTo(2 * mse + 0.5 * mae, 1e-5);
-    expect(h['out_b/mse']![1]).to.be.closeTo(mse, 1e-5);
+    expect(trainer.logKeys).to.deep.equal(['loss', 'out_a_loss', 'out_a_loss/mse', 'out_a_loss/mean-absolute-error', 'out_b_loss']);
+    expect(Object.keys(h).sort()).to.deep.equal([...trainer.logKeys].sort());
+    expect(h['out_a_loss/mse']![1]).to.be.closeTo(mse, 1e-5);
+    expect(h['out_a_loss/mean-absolute-error']![1]).to.be.closeTo(mae, 1e-5);
+    expect(h.out_a_loss![1]).to.be.closeTo(2 * mse + 0.5 * mae, 1e-5);
+    expect(h.out_b_loss![1]).to.be.closeTo(mse, 1e-5);
     expect(h.loss![1]).to.be.closeTo(2 * mse + 0.5 * mae + 3 * mse, 1e-5);
     tf.dispose([x, y]);
   });
@@ -115,7 +117,7 @@ describe('Trainer: each term of a { sum: [...] } loss is logged on its own', fun
     const trainer = new Trainer({ model, optimizer: tf.train.sgd(0), loss: SUM, backend: 'cpu', ...silent });
     let failure: unknown;
     await trainer.fit(x, y, { epochs: 1, batchSize: 4 }).catch((error: unknown) => (failure = error));
-    expect((failure as Error).message).to.match(/'mse'/);
+    expect((failure as Error).message).to.match(/'loss\/mse'/);
     tf.dispose([x, y]);
   });
 });

@@ -123,7 +123,12 @@ describe('@losskit/wasm-training: layer matrix (2 training steps, wasm vs cpu)',
   useBackendDuring('wasm');
 
   for (const c of cases) {
-    it(`${c.name} trains on wasm with the same loss and updates as cpu`, async () => {
+    // In the native run (LOSSKIT_TEST_BACKEND=tensorflow) 'cpu' is TensorFlow's kernels. There
+    // AveragePooling2D ('same' padding) differs by design: tfjs cpu's and stock wasm's AvgPoolGrad
+    // divide by the whole window where the padding cuts it, TensorFlow (and finite differences)
+    // by the cells inside; the native run checks TensorFlow's gradient by hand instead.
+    const differsFromTensorflow = process.env.LOSSKIT_TEST_BACKEND === 'tensorflow' && c.name === 'AveragePooling2D';
+    (differsFromTensorflow ? it.skip : it)(`${c.name} trains on wasm with the same loss and updates as cpu`, async () => {
       const cpu = await trainSteps(c, 'cpu', null);
       await useBackend('wasm');
       const model = buildModel(c);

@@ -1,4 +1,4 @@
-import { FeatureExtractorLoadError } from '../errors.js';
+import { CombinedInputError, FeatureExtractorLoadError } from '../errors.js';
 import { localFiles } from './local-files.js';
 
 /**
@@ -25,7 +25,7 @@ export class ExtractorModelNotAllowedError extends FeatureExtractorLoadError {}
  */
 export function allowExtractorModels(...locations: string[]): void {
   for (const location of locations) {
-    if (typeof location !== 'string' || !location) throw new TypeError('allowExtractorModels takes paths or URLs as strings.');
+    if (typeof location !== 'string' || !location) throw new CombinedInputError('allowExtractorModels takes paths or URLs as strings.');
     allowed.add(normalise(location));
   }
 }

@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainerInputError } from '../errors.js';
 
-/** Tensors as given: one tensor, an array in input/output order, or an object keyed by name. */
-export type TensorInput = tf.Tensor | readonly tf.Tensor[] | Readonly<Record<string, tf.Tensor>>;
+/**
+ * Tensors as given: one tensor, an array in input/output order, or an object keyed by name.
+ * A nested array of numbers (one row per sample) stands for the float32 tensor it makes.
+ */
+export type TensorInput = tf.Tensor | readonly tf.Tensor[] | Readonly<Record<string, tf.Tensor>> | NestedNumbers;
+export type NestedNumbers = readonly number[] | readonly NestedNumbers[];
 
 /** One batch (or a whole data set), in the model's input and output order. */
 export interface Batch {
@@ -13,38 +17,87 @@ export interface Batch {
   size: number;
 }
 
-/** Orders tensors by the model's input (or output) names and checks their count. */
-export function toTensorList(value: TensorInput | undefined, names: readonly string[], what: 'x' | 'y'): tf.Tensor[] {
+/**
+ * Orders tensors by the model's input (or output) names and checks their count. Plain
+ * (nested) number arrays are converted to float32 tensors, pushed to `made` for the caller to
+ * dispose; flat typed arrays are refused with the tensor call that would shape them.
+ */
+export function toTensorList(value: unknown, names: readonly string[], what: 'x' | 'y', where: string, made: tf.Tensor[]): tf.Tensor[] {
   const role = what === 'x' ? 'input' : 'output';
   if (value === undefined || value === null) {
-    throw new TrainerInputError(`fit: ${what} is missing; pass a tensor (or one per model ${role}).`);
+    throw new TrainerInputError(`${where}: ${what} is missing; pass a tensor (or one per model ${role}).`);
   }
-  let list: tf.Tensor[];
-  if (value instanceof tf.Tensor) list = [value];
+  let list: unknown[];
+  if (value instanceof tf.Tensor || ArrayBuffer.isView(value) || (names.length === 1 && isNumericData(value))) list = [value];
   else if (Array.isArray(value)) list = [...value];
-  else {
-    const record = value as Record<string, tf.Tensor>;
+  else if (typeof value === 'object') {
+    const record = value as Record<string, unknown>;
     const unknown = Object.keys(record).filter((key) => !names.includes(key));
     if (unknown.length) {
-      throw new TrainerInputError(`fit: ${what} has key(s) ${unknown.join(', ')} that are not model ${role}s; the model's ${role}s are ${names.join(', ')}.`);
+      throw new TrainerInputError(`${where}: ${what} has key(s) ${unknown.join(', ')} that are not model ${role}s; the model's ${role}s are ${names.join(', ')}.`);
     }
     list = names.map((name) => {
-      const tensor = record[name];
-      if (!tensor) throw new TrainerInputError(`fit: ${what} has no tensor for model ${role} '${name}'.`);
-      return tensor;
+      if (!Object.hasOwn(record, name)) throw new TrainerInputError(`${where}: ${what} has no tensor for model ${role} '${name}'.`);
+      return record[name];
     });
+  } else {
+    throw new TrainerInputError(`${where}: ${what} must be a tensor, an array of tensors or an object keyed by ${role} name (got ${typeof value}).`);
   }
   if (list.length !== names.length) {
     throw new TrainerInputError(
-      `fit: ${what} has ${list.length} tensor(s) but the model has ${names.length} ${role}(s) (${names.join(', ')}); give one per ${role}.`,
+      `${where}: ${what} has ${list.length} tensor(s) but the model has ${names.length} ${role}(s) (${names.join(', ')}); give one per ${role}.`,
     );
   }
-  list.forEach((tensor, i) => {
-    if (!(tensor instanceof tf.Tensor)) throw new TrainerInputError(`fit: ${what} for ${role} '${names[i]}' is not a tensor.`);
-    if (tensor.isDisposed) throw new TrainerInputError(`fit: ${what} for ${role} '${names[i]}' was already disposed.`);
-    if (tensor.rank === 0) throw new TrainerInputError(`fit: ${what} for ${role} '${names[i]}' is a scalar; the first axis must be the samples.`);
+  return list.map((item, i) => {
+    const label = `${where}: ${what}${names.length > 1 ? ` for ${role} '${names[i]}'` : ''}`;
+    const tensor = asTensor(item, label, made);
+    if (tensor.isDisposed) throw new TrainerInputError(`${label} was already disposed.`);
+    if (tensor.rank === 0) throw new TrainerInputError(`${label} is a scalar; the first axis must be the samples.`);
+    if (tensor.dtype === 'string') {
+      throw new TrainerInputError(`${label} has dtype 'string'; training needs numbers: encode the values (e.g. class labels as integers, then tf.oneHot).`);
+    }
+    return tensor;
   });
-  return list;
+}
+
+function isNumericData(value: unknown): boolean {
+  return ArrayBuffer.isView(value) || (Array.isArray(value) && value.length > 0 && (typeof value[0] === 'number' || Array.isArray(value[0])));
+}
+
+/** Where a nested array stops being rectangular numbers, or undefined when it is. */
+function raggedness(value: readonly unknown[], path: string): string | undefined {
+  const first = value[0];
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    if (Array.isArray(first)) {
+      if (!Array.isArray(item) || item.length !== first.length) return `${path}[${i}] has ${Array.isArray(item) ? item.length : 'no'} entries where ${path}[0] has ${first.length}`;
+      const inner = raggedness(item, `${path}[${i}]`);
+      if (inner) return inner;
+    } else if (typeof item !== 'number') {
+      return `${path}[${i}] is ${Array.isArray(item) ? 'an array' : typeof item}, not a number`;
+    }
+  }
+  return undefined;
+}
+
+function asTensor(item: unknown, label: string, made: tf.Tensor[]): tf.Tensor {
+  if (item instanceof tf.Tensor) return item;
+  if (ArrayBuffer.isView(item)) {
+    const length = (item as unknown as ArrayLike<number>).length;
+    throw new TrainerInputError(
+      `${label} is a ${item.constructor.name} of ${length} values, which has no shape; make a tensor with one row per sample, ` +
+        `e.g. tf.tensor2d(data, [samples, ${'features'}]) with samples * features = ${length}.`,
+    );
+  }
+  if (Array.isArray(item)) {
+    // tf.tensor checks only the first row of each level: check every row, then convert.
+    const problem = raggedness(item, 'x');
+    if (problem) throw new TrainerInputError(`${label} is not a rectangular array of numbers (${problem}); pass a tensor, e.g. tf.tensor2d(rows).`);
+    const tensor = tf.tensor(item as number[], undefined, 'float32');
+    made.push(tensor);
+    return tensor;
+  }
+  throw new TrainerInputError(`${label} is not a tensor (got ${item === null ? 'null' : typeof item}); pass a tf.Tensor or a nested array of numbers.`);
 }
 
 /** Checks that every tensor has the same number of samples and that x fits the model's inputs. */

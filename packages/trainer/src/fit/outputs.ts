@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { TrainerInputError } from '../errors.js';
+import { didYouMean } from '../options/strict.js';
 
 /** Something given once for every output, or per output (array in output order, or keyed by name). */
 export type PerOutput<T> = T | readonly T[] | Readonly<Record<string, T>>;
@@ -13,6 +14,8 @@ export function perOutput<T>(
   value: PerOutput<T>,
   isSingle: (value: unknown) => value is T,
   option: string,
+  /** What an output left out of a keyed object gets; without it every output must be named. */
+  missing?: { value: T },
 ): T[] {
   const names = model.outputNames;
   if (isSingle(value)) return names.map(() => value);
@@ -25,18 +28,22 @@ export function perOutput<T>(
     }
     return [...value];
   }
+  if (typeof value !== 'object' || value === null) {
+    throw new TrainerInputError(`${option}: expected one value for every output, an array in output order or an object keyed by output name (got ${String(value)}).`);
+  }
   const record = value as Record<string, T>;
   const unknown = Object.keys(record).filter((key) => !names.includes(key));
   if (unknown.length) {
     throw new TrainerInputError(
-      `${option}: unknown output name(s) ${unknown.map((n) => `'${n}'`).join(', ')}; the model's outputs are ` +
+      `${option}: unknown output name(s) ${unknown.map((n) => `'${n}'${didYouMean(n, names)}`).join(', ')}; the model's outputs are ` +
         `${names.map((n) => `'${n}'`).join(', ')}.`,
     );
   }
-  const missing = names.filter((name) => !(name in record));
-  if (missing.length) {
+  if (missing) return names.map((name) => (Object.hasOwn(record, name) ? record[name]! : missing.value));
+  const absent = names.filter((name) => !Object.hasOwn(record, name));
+  if (absent.length) {
     throw new TrainerInputError(
-      `${option}: no entry for output(s) ${missing.map((n) => `'${n}'`).join(', ')}; give one for every output.`,
+      `${option}: no entry for output(s) ${absent.map((n) => `'${n}'`).join(', ')}; give one for every output.`,
     );
   }
   return names.map((name) => record[name]!);

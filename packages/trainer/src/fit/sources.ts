@@ -3,12 +3,14 @@ import { TrainerInputError } from '../errors.js';
 import { checkArrays, checkTargets, sliceRows, takeRows, toTensorList, type Batch, type TensorInput } from './data.js';
 import { classWeightsPerOutput, combinedWeights, sampleWeightsPerOutput, type ClassWeightOption, type SampleWeightOption } from './weights.js';
 
-/** A batch of a tf.data.Dataset: `{ xs, ys }` as TF.js's fitDataset takes, plus optional weights. */
-export interface DatasetElement {
-  xs: TensorInput;
-  ys: TensorInput;
-  sampleWeight?: SampleWeightOption;
-}
+/**
+ * A batch of a tf.data.Dataset: `{ xs, ys }` as TF.js's fitDataset takes, or `[xs, ys]`, each
+ * with optional sample weights (`{ xs, ys, sampleWeight }`, `[xs, ys, sampleWeight]`).
+ */
+export type DatasetElement =
+  | { xs: TensorInput; ys: TensorInput; sampleWeight?: SampleWeightOption }
+  | readonly [TensorInput, TensorInput]
+  | readonly [TensorInput, TensorInput, SampleWeightOption];
 
 /** Where batches come from: in-memory tensors (sliced here) or a dataset (already batched). */
 export interface BatchSource {
@@ -32,20 +34,40 @@ export class ArraySource implements BatchSource {
 
   static from(
     model: tf.LayersModel,
-    x: TensorInput,
-    y: TensorInput,
-    weights: { sampleWeight?: SampleWeightOption; classWeight?: ClassWeightOption },
+    x: unknown,
+    y: unknown,
+    weights: { sampleWeight?: SampleWeightOption | undefined; classWeight?: ClassWeightOption | undefined },
     checkTarget: TargetCheck,
     where: string,
   ): ArraySource {
-    const xs = toTensorList(x, model.inputNames, 'x');
-    const ys = toTensorList(y, model.outputNames, 'y');
-    const size = checkArrays(model, xs, ys, where);
-    checkTargets(model, ys, checkTarget, where);
-    const sample = sampleWeightsPerOutput(model, weights.sampleWeight, size);
-    const classes = classWeightsPerOutput(model, weights.classWeight);
-    const combined = combinedWeights(ys, sample, classes);
-    return new ArraySource(xs, ys, combined, size, combined.filter((w): w is tf.Tensor => !!w));
+    // Tensors made here from plain arrays belong to the source, and are freed on any error.
+    const made: tf.Tensor[] = [];
+    try {
+      const xs = toTensorList(x, model.inputNames, 'x', where, made);
+      const ys = toTensorList(y, model.outputNames, 'y', where, made);
+      const size = checkArrays(model, xs, ys, where);
+      checkTargets(model, ys, checkTarget, where);
+      const sample = sampleWeightsPerOutput(model, weights.sampleWeight, size);
+      const classes = classWeightsPerOutput(model, weights.classWeight);
+      const combined = combinedWeights(ys, sample, classes);
+      return new ArraySource(xs, ys, combined, size, [...made, ...combined.filter((w): w is tf.Tensor => !!w)]);
+    } catch (error) {
+      tf.dispose(made);
+      throw error;
+    }
+  }
+
+  /** Inputs only (for predict): batches with no targets or weights. */
+  static inputsOnly(model: tf.LayersModel, x: unknown, where: string): ArraySource {
+    const made: tf.Tensor[] = [];
+    try {
+      const xs = toTensorList(x, model.inputNames, 'x', where, made);
+      const size = checkArrays(model, xs, [], where);
+      return new ArraySource(xs, [], [], size, made);
+    } catch (error) {
+      tf.dispose(made);
+      throw error;
+    }
   }
 
   /** Splits off the last `fraction` of the samples (before any shuffling, as Keras does). */
@@ -95,6 +117,7 @@ export class DatasetSource implements BatchSource {
     private readonly dataset: tf.data.Dataset<tf.TensorContainer>,
     private readonly classWeight: ClassWeightOption | undefined,
     private readonly checkTarget: TargetCheck,
+    private readonly where = 'fit',
   ) {}
 
   async *batches(): AsyncGenerator<Batch> {
@@ -102,25 +125,45 @@ export class DatasetSource implements BatchSource {
     for (let index = 0; ; index++) {
       const { value, done } = await iterator.next();
       if (done) return;
-      yield this.toBatch(value as unknown as DatasetElement, index);
+      yield this.toBatch(value, index);
     }
   }
 
-  private toBatch(element: DatasetElement, index: number): Batch {
-    const where = `fit: dataset batch ${index}`;
-    if (typeof element !== 'object' || element === null || !('xs' in element) || !('ys' in element)) {
-      throw new TrainerInputError(`${where} is not { xs, ys }; map the dataset to objects with xs and ys (as TF.js fitDataset expects).`);
+  private toBatch(element: unknown, index: number): Batch {
+    const where = `${this.where}: dataset batch ${index}`;
+    const { xs: x, ys: y, sampleWeight } = elementParts(element, where);
+    const made: tf.Tensor[] = [];
+    try {
+      const xs = toTensorList(x, this.model.inputNames, 'x', where, made);
+      const ys = toTensorList(y, this.model.outputNames, 'y', where, made);
+      const size = checkArrays(this.model, xs, ys, where);
+      if (index === 0) checkTargets(this.model, ys, this.checkTarget, where);
+      const sample = sampleWeightsPerOutput(this.model, sampleWeight, size);
+      const weights = combinedWeights(ys, sample, classWeightsPerOutput(this.model, this.classWeight));
+      // The element's own weight tensors are replaced by the combined copies; free them now.
+      tf.dispose(sample.filter((w): w is tf.Tensor => !!w && !weights.includes(w)));
+      return { xs, ys, weights, size };
+    } catch (error) {
+      tf.dispose(made);
+      throw error;
     }
-    const xs = toTensorList(element.xs, this.model.inputNames, 'x');
-    const ys = toTensorList(element.ys, this.model.outputNames, 'y');
-    const size = checkArrays(this.model, xs, ys, where);
-    if (index === 0) checkTargets(this.model, ys, this.checkTarget, where);
-    const sample = sampleWeightsPerOutput(this.model, element.sampleWeight, size);
-    const weights = combinedWeights(ys, sample, classWeightsPerOutput(this.model, this.classWeight));
-    // The element's own weight tensors are replaced by the combined copies; free them now.
-    tf.dispose(sample.filter((w): w is tf.Tensor => !!w && !weights.includes(w)));
-    return { xs, ys, weights, size };
   }
 
   dispose(): void {}
+}
+
+/** `{ xs, ys, sampleWeight? }` or `[xs, ys, sampleWeight?]`, as tfjs's fitDataset accepts both. */
+function elementParts(element: unknown, where: string): { xs: unknown; ys: unknown; sampleWeight: SampleWeightOption | undefined } {
+  if (Array.isArray(element) && (element.length === 2 || element.length === 3)) {
+    return { xs: element[0], ys: element[1], sampleWeight: element[2] as SampleWeightOption | undefined };
+  }
+  if (typeof element === 'object' && element !== null && !Array.isArray(element) && !(element instanceof tf.Tensor) && 'xs' in element && 'ys' in element) {
+    const { xs, ys, sampleWeight, ...rest } = element as { xs: unknown; ys: unknown; sampleWeight?: SampleWeightOption };
+    const extra = Object.keys(rest);
+    if (extra.length) throw new TrainerInputError(`${where} has key(s) ${extra.join(', ')} besides xs, ys and sampleWeight; map the dataset to { xs, ys } or [xs, ys].`);
+    return { xs, ys, sampleWeight };
+  }
+  throw new TrainerInputError(
+    `${where} is neither { xs, ys } nor [xs, ys]; map the dataset to one of them (e.g. tf.data.zip({ xs, ys }).batch(32)), as TF.js fitDataset expects.`,
+  );
 }

@@ -52,7 +52,7 @@ export async function ensureLossesResolvable(manifest: TrainerManifest, dir: str
     }
     checkPluginVersion(single, registry.describe(single.name).package, dir);
   }
-  for (const spec of specs) (await registry.resolveAsync(spec)).dispose();
+  for (const spec of specs) (await registry.resolve(spec)).dispose();
 }
 
 /** A plugin that refuses this core's API: say which plugin version the trainer was saved with. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainerFileError } from './errors.js';
+import { optimizerPrivateVariables } from '../tfjs-internals.js';
 
 /** What losskit.json records about the optimizer; its tensors go to a binary file beside it. */
 export interface SavedOptimizer {
@@ -39,10 +40,7 @@ export async function serializeOptimizer(optimizer: tf.Optimizer): Promise<{ sav
     // Unique names: decodeWeights returns a map, and the order is what setWeights relies on.
     const { data, specs } = await tf.io.encodeWeights(named.map(({ tensor }, i) => ({ name: `slot-${i}`, tensor })));
     const extras: Record<string, number> = {};
-    for (const key of EXTRA_VARIABLES) {
-      const variable = (optimizer as unknown as Record<string, unknown>)[key];
-      if (variable instanceof tf.Variable) extras[key] = (await variable.data())[0]!;
-    }
+    for (const [key, variable] of optimizerPrivateVariables(optimizer, EXTRA_VARIABLES)) extras[key] = (await variable.data())[0]!;
     return {
       saved: {
         className,
@@ -108,10 +106,10 @@ export async function applyOptimizerState(optimizer: tf.Optimizer, saved: SavedO
     // TF.js setWeights replaces slot variables without freeing the old ones; free them first.
     for (const { tensor } of await optimizer.getWeights()) tensor.dispose();
     await optimizer.setWeights(values);
+    const variables = optimizerPrivateVariables(optimizer, EXTRA_VARIABLES);
     for (const [key, value] of Object.entries(saved.extras ?? {})) {
-      if (!(EXTRA_VARIABLES as readonly string[]).includes(key)) continue;
-      const variable = (optimizer as unknown as Record<string, unknown>)[key];
-      if (variable instanceof tf.Variable) tf.tidy(() => variable.assign(tf.scalar(value)));
+      const variable = variables.get(key);
+      if (variable) tf.tidy(() => variable.assign(tf.scalar(value)));
     }
   } finally {
     // setWeights wraps each value in a new variable sharing its data; drop our handles.

@@ -12,7 +12,7 @@ import { acquireRunLock } from './run-lock.js';
 /** Options of `Trainer.load` / `Trainer.resume`. */
 export interface TrainerLoadOptions extends LoadTrainerOptions {
   logger?: Logger;
-  verbose?: boolean;
+  verbose?: boolean | 0 | 1 | 2;
   /** Overrides the backend recorded in the save. */
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 }
@@ -27,7 +27,7 @@ export interface RestoredTrainerOptions {
   backend?: TrainerLoadOptions['backend'];
   plugins?: readonly string[];
   logger?: Logger;
-  verbose?: boolean;
+  verbose?: boolean | 0 | 1 | 2;
 }
 
 /** The parts of a Trainer that loading sets; the factory keeps this module free of the Trainer class. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as vegaLite from 'vega-lite';
+import { PlotInputError } from '../errors.js';
 
 // Loaded on first use: vega is ESM-only and large, and most trainer imports never plot. A static
 // import would also make `require('@losskit/trainer')` fail for CommonJS loaders.
@@ -40,7 +41,7 @@ export function historyPoints(input: PlotHistoryInput, keys?: readonly string[])
   for (const key of chosen) {
     const values = series[key];
     if (!values) {
-      throw new TypeError(`plotHistory: the history has no series '${key}'; it has ${Object.keys(series).join(', ')}.`);
+      throw new PlotInputError(`plotHistory: the history has no series '${key}'; it has ${Object.keys(series).join(', ')}.`);
     }
     values.forEach((value, i) => {
       if (typeof value === 'number' && Number.isFinite(value)) {
@@ -88,7 +89,7 @@ export function historyChartSpec(points: readonly Point[], options: PlotOptions 
 /** Renders the history to an SVG string, headless (no browser, no canvas). */
 export async function renderHistorySvg(history: PlotHistoryInput, options: PlotOptions = {}): Promise<string> {
   const points = historyPoints(history, options.keys);
-  if (points.length === 0) throw new TypeError('plotHistory: the history has no finite values to plot.');
+  if (points.length === 0) throw new PlotInputError('plotHistory: the history has no finite values to plot.');
   const [vega, vegaLite] = await Promise.all([loadVega(), loadVegaLite()]);
   const compiled = vegaLite.compile(historyChartSpec(points, options)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
@@ -119,7 +120,7 @@ export async function svgToPng(svg: string, scale = 2, options: { systemFonts?: 
 export async function plotHistory(history: PlotHistoryInput, file: string, options: PlotOptions = {}): Promise<string> {
   const extension = path.extname(file).toLowerCase();
   if (extension !== '.png' && extension !== '.svg') {
-    throw new TypeError(`plotHistory writes .png or .svg files; got '${file}'.`);
+    throw new PlotInputError(`plotHistory writes .png or .svg files; got '${file}'.`);
   }
   const svg = await renderHistorySvg(history, options);
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import cliProgress from 'cli-progress';
+import { TrainerInputError } from '../errors.js';
 import { formatDuration, formatLogs, formatRate } from './format.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'silent';
@@ -48,7 +49,7 @@ export function createProgressCallback(mode: ProgressMode, settings: ProgressSet
     case 'bar':
       return barProgress(settings, stream);
     default:
-      throw new TypeError(`progress must be 'auto', 'bar', 'lines' or 'silent' (got ${JSON.stringify(mode)}).`);
+      throw new TrainerInputError(`progress must be 'auto', 'bar', 'lines' or 'silent' (got ${JSON.stringify(mode)}).`);
   }
 }
 
