@@ -49,3 +49,37 @@ export const resolveLoss: import('./registry.js').LossRegistry['resolve'] = (spe
 /** Shorthand for `getLossRegistry().resolveSync(spec)` (registered names, no asynchronous setup). */
 export const resolveLossSync: import('./registry.js').LossRegistry['resolveSync'] = (spec, options) =>
   getLossRegistry().resolveSync(spec, options);
+
+// Stateful metrics (Keras 3 semantics), registered by name like losses (src/metrics).
+export {
+  getMetricRegistry,
+  MetricRegistry,
+  RegisterMetric,
+  resolveMetricAsync,
+  MeanMetric,
+  MetricVariables,
+  StatefulMetric,
+  UnknownMetricError,
+  DuplicateMetricError,
+  InvalidMetricOptionsError,
+  MetricInputError,
+  accuracy,
+  binaryAccuracy,
+  categoricalAccuracy,
+  sparseCategoricalAccuracy,
+  topKCategoricalAccuracy,
+  cosineSimilarity,
+} from './metrics/index.js';
+export type {
+  Metric,
+  MetricState,
+  ResolvedMetric,
+  MetricSpec,
+  SavedMetricSpec,
+  MetricMetadata,
+  MetricClass,
+  RegisteredMetric,
+  MetricDescription,
+  MetricFallback,
+  MetricFn,
+} from './metrics/index.js';

@@ -38,3 +38,25 @@ export type { SampleWeightOption, ClassWeightOption, ClassWeightMap } from './fi
 export type { LossOption, LossWeightsOption } from './fit/compiled-loss.js';
 export { meanMetric, type Metric, type MetricsOption } from './fit/compiled-metrics.js';
 export { plotHistory, type PlotHistoryInput, type PlotOptions } from './plot/index.js';
+// Learning-rate schedules, the training optimizer (clipping, accumulation) and training callbacks.
+export { createSchedule, SCHEDULE_NAMES, type ScheduleName, type ScheduleSpec, type LearningRateOption, type LearningRateSchedule } from './schedules/spec.js';
+export { ScheduleError, OptimizerOptionsError } from './optim/errors.js';
+export { TrainingOptimizer, type TrainingOptimizerOptions } from './optim/training-optimizer.js';
+export type { GradientOptions } from './optim/options.js';
+export {
+  ReduceLROnPlateau,
+  LearningRateScheduler,
+  CsvLogger,
+  TensorBoard,
+  SaveBest,
+  currentLearningRate,
+  setLearningRate,
+  type ReduceLROnPlateauOptions,
+  type PlateauState,
+  type CsvLoggerOptions,
+  type TensorBoardOptions,
+  type SaveBestOptions,
+  type Saveable,
+  type MonitorMode,
+} from './callbacks/index.js';
+export { resolveCompileMetric, accuracyKindFor } from './metrics/compile-metric.js';

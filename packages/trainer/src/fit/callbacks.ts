@@ -30,6 +30,11 @@ export class CallbackList {
     }
   }
 
+  /** Whether a callback asks for the learning rate in the epoch logs (ReduceLROnPlateau, LearningRateScheduler). */
+  get logsLearningRate(): boolean {
+    return this.callbacks.some((cb) => (cb as { logsLearningRate?: unknown }).logsLearningRate === true);
+  }
+
   get hasBatchHooks(): boolean {
     return this.callbacks.some((cb) => cb.onBatchBegin || cb.onBatchEnd);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { getLossRegistry, UnknownLossError } from '@losskit/core';
+import { getLossRegistry, getMetricRegistry, resolveMetricAsync, UnknownMetricError as UnknownRegisteredMetricError, type Metric as CoreMetric, type MetricSpec } from '@losskit/core';
 import { TrainerInputError, UnknownMetricError } from '../errors.js';
 import { didYouMean } from '../options/strict.js';
 import type { CompiledLoss } from './compiled-loss.js';
@@ -15,12 +15,7 @@ import { perOutput, type PerOutput } from './outputs.js';
  * `update` runs outside the gradient tape and must not dispose its inputs; tensors it keeps are
  * its own (`tf.keep`); `result` returns a new scalar the caller disposes.
  */
-export interface Metric {
-  update(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): void;
-  result(): tf.Scalar;
-  reset(): void;
-  dispose(): void;
-}
+export type Metric = CoreMetric;
 
 /** One metric on one output, under its history key. */
 export interface OutputMetric {
@@ -30,19 +25,22 @@ export interface OutputMetric {
   metric: Metric;
 }
 
-/** Metric names per output; an output left out of a keyed object gets none. */
-export type MetricsOption = PerOutput<readonly string[]>;
+/**
+ * Metrics per output: names ('accuracy', 'auc') or `{ name, options }` specs of registered
+ * metrics; an output left out of a keyed object gets none.
+ */
+export type MetricsOption = PerOutput<readonly MetricSpec[]>;
 
 type PerSample = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
-// The metric strings `model.compile({ metrics })` accepts (tfjs-layers metrics.ts). A Map, so
-// names such as 'constructor' are ordinary unknown names.
+// The metric strings `model.compile({ metrics })` accepts (tfjs-layers metrics.ts), except
+// 'precision' and 'recall': TF.js counts a positive only where the prediction is exactly 1, so
+// those resolve to the registered metrics with Keras 3's threshold (0.5). A Map, so names such
+// as 'constructor' are ordinary unknown names.
 const TFJS_METRICS = new Map<string, PerSample>([
   ['binaryAccuracy', tf.metrics.binaryAccuracy],
   ['categoricalAccuracy', tf.metrics.categoricalAccuracy],
   ['sparseCategoricalAccuracy', tf.metrics.sparseCategoricalAccuracy],
-  ['precision', tf.metrics.precision],
-  ['recall', tf.metrics.recall],
   ['binaryCrossentropy', tf.metrics.binaryCrossentropy],
   ['categoricalCrossentropy', tf.metrics.categoricalCrossentropy],
   ...(['mse', 'MSE', 'meanSquaredError'] as const).map((n) => [n, tf.metrics.meanSquaredError] as const),
@@ -117,20 +115,21 @@ export class CompiledMetrics {
    */
   static async compile(model: tf.LayersModel, option: MetricsOption | undefined, loss: CompiledLoss, plugins: readonly string[] | undefined): Promise<CompiledMetrics> {
     if (option === undefined) return new CompiledMetrics([]);
-    const isList = (value: unknown): value is readonly string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+    const isList = (value: unknown): value is readonly MetricSpec[] => Array.isArray(value) && value.every(isMetricSpec);
     if (typeof option === 'string') throw new TrainerInputError(`metrics: give a list of names, e.g. metrics: ['${option}'].`);
-    const perOut = perOutput<readonly string[]>(model, option as never, isList, 'metrics', { value: [] });
+    const perOut = perOutput<readonly MetricSpec[]>(model, option as never, isList, 'metrics', { value: [] });
     const multi = model.outputNames.length > 1;
     const taken = new Set(loss.keys);
     const built: OutputMetric[] = [];
     try {
       for (const [i, names] of perOut.entries()) {
-        if (!isList(names)) throw new TrainerInputError(`metrics for output '${model.outputNames[i]}' must be a list of names, e.g. ['mae'].`);
-        for (const name of names) {
+        if (!isList(names)) throw new TrainerInputError(`metrics for output '${model.outputNames[i]}' must be a list of names or { name, options } specs, e.g. ['mae', { name: 'auc', options: { curve: 'PR' } }].`);
+        for (const spec of names) {
+          const name = typeof spec === 'string' ? spec : spec.name;
           const key = multi ? `${model.outputNames[i]}_${name}` : name;
           if (taken.has(key)) throw new TrainerInputError(`metrics: '${key}' is logged already (a loss value or the same metric twice); list each metric once.`);
           taken.add(key);
-          built.push({ outputIndex: i, key, metric: await metricFor(model, i, name, loss, plugins) });
+          built.push({ outputIndex: i, key, metric: await metricFor(model, i, spec, loss, plugins) });
         }
       }
     } catch (error) {
@@ -165,23 +164,29 @@ export class CompiledMetrics {
   }
 }
 
-async function metricFor(model: tf.LayersModel, outputIndex: number, name: string, loss: CompiledLoss, plugins: readonly string[] | undefined): Promise<Metric> {
-  if (ACCURACY.includes(name)) return meanMetric(accuracyFor(model, outputIndex, loss));
-  const tfjs = TFJS_METRICS.get(name);
-  if (tfjs) return meanMetric(tfjs);
-  let resolved;
+async function metricFor(model: tf.LayersModel, outputIndex: number, spec: MetricSpec, loss: CompiledLoss, plugins: readonly string[] | undefined): Promise<Metric> {
+  if (typeof spec === 'string') {
+    if (ACCURACY.includes(spec)) return meanMetric(accuracyFor(model, outputIndex, loss));
+    const tfjs = TFJS_METRICS.get(spec);
+    if (tfjs) return meanMetric(tfjs);
+  }
+  // Registered metrics (Keras 3's, third parties'), then any loss as the mean of its per-sample values.
   try {
-    resolved = await getLossRegistry().resolve(name, { plugins });
+    return await resolveMetricAsync(spec, plugins ? { plugins } : {});
   } catch (error) {
-    if (!(error instanceof UnknownLossError)) throw error;
+    if (!(error instanceof UnknownRegisteredMetricError)) throw error;
+    const name = error.metricName;
     const known = [...ACCURACY, ...TFJS_METRICS.keys()];
+    const registered = getMetricRegistry().list();
     throw new UnknownMetricError(
-      `Unknown metric '${name}'${didYouMean(name, [...known, ...getLossRegistry().list()])}. A metric is a TF.js metric name ` +
-        `(${known.join(', ')}) or a registered loss name (${getLossRegistry().list().join(', ')}).`,
+      `Unknown metric '${name}'${didYouMean(name, [...known, ...registered, ...getLossRegistry().list()])}. A metric is a TF.js metric name ` +
+        `(${known.join(', ')}), a registered metric (${registered.join(', ')}) or a registered loss name (${getLossRegistry().list().join(', ')}).`,
     );
   }
-  const metric = meanMetric((t, p) => resolved.perSample(t, p));
-  return { ...metric, dispose: () => (metric.dispose(), resolved.dispose()) };
+}
+
+function isMetricSpec(value: unknown): value is MetricSpec {
+  return typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { name?: unknown }).name === 'string');
 }
 
 function accuracyFor(model: tf.LayersModel, outputIndex: number, loss: CompiledLoss): PerSample {

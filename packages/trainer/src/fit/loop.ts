@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { currentLearningRate, isTrainingOptimizer } from '../callbacks/learning-rate-control.js';
 import { AllBatchesSkippedError, TrainerInputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CallbackList, Logs } from './callbacks.js';
@@ -53,6 +54,8 @@ export async function runEpochs(run: FitRun): Promise<History> {
     await maybeYield();
     const logs = await trainEpoch(run, epoch, maybeYield);
     if (run.validation) Object.assign(logs, await evaluateSource(plan, run.validation, settings.batchSize, 'val_', maybeYield));
+    // Keras's key; the rate the next update uses, read before callbacks may change it.
+    if (callbacks.logsLearningRate || isTrainingOptimizer(run.optimizer)) logs.learning_rate = currentLearningRate(run.optimizer);
     history.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
     run.epochDone(epoch);

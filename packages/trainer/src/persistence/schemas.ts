@@ -34,7 +34,9 @@ const outputName = name(1024);
 
 export const savedLossesSchema = z.union([savedSpec, z.array(savedSpec).min(1).max(4096), z.record(outputName, savedSpec)]);
 
-const metricList = z.array(name(256)).max(256);
+// A metric is a name or a { name, options } spec of a registered metric.
+const metricSpec = z.union([name(256), z.strictObject({ name: name(256), options: z.record(z.string().max(1024), json).optional() })]);
+const metricList = z.array(metricSpec).max(256);
 const metricsSchema = z.union([metricList, z.array(metricList).max(4096), z.record(outputName, metricList)]);
 
 /** A tfjs weight spec; 'string' weights have no fixed byte size and are not supported. */

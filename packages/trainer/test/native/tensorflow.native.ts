@@ -12,7 +12,7 @@ import { selectBackend, Trainer } from '@losskit/trainer';
 import { buildMlp, formulaData, makeTempDir } from '../support/persistence-models.js';
 
 const quiet = { verbose: false as const };
-const fitOptions = { batchSize: 8, seed: 3, progress: 'silent' as const };
+const fitOptions = { batchSize: 8, seed: 3, verbose: 0 as const };
 
 async function predictions(model: tf.LayersModel, x: tf.Tensor): Promise<Float32Array> {
   const out = model.predict(x) as tf.Tensor;

@@ -1,0 +1,122 @@
+import { z } from '@losskit/core';
+import { ScheduleError } from '../optim/errors.js';
+import {
+  cosineDecay,
+  cosineDecayRestarts,
+  exponentialDecay,
+  inverseTimeDecay,
+  piecewiseConstantDecay,
+  polynomialDecay,
+} from './formulas.js';
+
+const positive = z.number().positive();
+const steps = z.number().int().positive();
+
+// One strict schema per schedule: a misspelt option is an error, never a silent default.
+const SCHEDULES = {
+  'exponential-decay': {
+    schema: z.strictObject({ initialLearningRate: positive, decaySteps: steps, decayRate: positive, staircase: z.boolean().default(false) }),
+    fn: exponentialDecay,
+  },
+  'piecewise-constant-decay': {
+    schema: z
+      .strictObject({ boundaries: z.array(z.number()).min(1), values: z.array(z.number().nonnegative()).min(2) })
+      .refine((o) => o.values.length === o.boundaries.length + 1, { message: 'values must have one entry more than boundaries' })
+      .refine((o) => o.boundaries.every((b, i) => i === 0 || b > o.boundaries[i - 1]!), { message: 'boundaries must increase' }),
+    fn: piecewiseConstantDecay,
+  },
+  'polynomial-decay': {
+    schema: z.strictObject({
+      initialLearningRate: positive,
+      decaySteps: steps,
+      endLearningRate: z.number().nonnegative().default(0.0001),
+      power: positive.default(1),
+      cycle: z.boolean().default(false),
+    }),
+    fn: polynomialDecay,
+  },
+  'inverse-time-decay': {
+    schema: z.strictObject({ initialLearningRate: positive, decaySteps: steps, decayRate: z.number().nonnegative(), staircase: z.boolean().default(false) }),
+    fn: inverseTimeDecay,
+  },
+  'cosine-decay': {
+    schema: z.strictObject({
+      initialLearningRate: z.number().nonnegative(),
+      decaySteps: steps,
+      alpha: z.number().min(0).max(1).default(0),
+      warmupTarget: positive.optional(),
+      warmupSteps: z.number().int().nonnegative().default(0),
+    }),
+    fn: cosineDecay,
+  },
+  'cosine-decay-restarts': {
+    schema: z.strictObject({
+      initialLearningRate: positive,
+      firstDecaySteps: steps,
+      tMul: positive.default(2),
+      mMul: positive.default(1),
+      alpha: z.number().min(0).max(1).default(0),
+    }),
+    fn: cosineDecayRestarts,
+  },
+} as const;
+
+export type ScheduleName = keyof typeof SCHEDULES;
+export const SCHEDULE_NAMES = Object.keys(SCHEDULES) as ScheduleName[];
+
+/** A schedule as plain JSON, saved with the trainer: `{ name: 'cosine-decay', options: { ... } }`. */
+export interface ScheduleSpec {
+  name: ScheduleName;
+  options: Record<string, unknown>;
+}
+
+/** A learning rate: a number, a schedule spec, or a function of the step (not saveable). */
+export type LearningRateOption = number | ScheduleSpec | ((step: number) => number);
+
+/** A schedule ready to call, with the JSON that rebuilds it (undefined for a user function). */
+export interface LearningRateSchedule {
+  (step: number): number;
+  readonly spec: ScheduleSpec | number | undefined;
+}
+
+/** Validates a learning-rate option and returns the function of the step it describes. */
+export function createSchedule(option: LearningRateOption, where = 'learningRate'): LearningRateSchedule {
+  if (typeof option === 'number') {
+    if (!(Number.isFinite(option) && option >= 0)) throw new ScheduleError(`${where} must be a finite number >= 0 (got ${option}).`);
+    return Object.assign(() => option, { spec: option });
+  }
+  if (typeof option === 'function') {
+    const user = (step: number) => {
+      const lr = option(step);
+      if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+        throw new ScheduleError(`${where}: the schedule function returned ${String(lr)} at step ${step}; it must return a finite number >= 0.`);
+      }
+      return lr;
+    };
+    return Object.assign(user, { spec: undefined });
+  }
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw new ScheduleError(`${where} must be a number, a function (step) => lr, or { name, options } with a name of ${SCHEDULE_NAMES.join(', ')}.`);
+  }
+  const extra = Object.keys(option).filter((key) => key !== 'name' && key !== 'options');
+  if (extra.length) throw new ScheduleError(`${where}: unknown key(s) ${extra.join(', ')}; a schedule is { name, options }.`);
+  const entry = Object.hasOwn(SCHEDULES, option.name) ? SCHEDULES[option.name] : undefined;
+  if (!entry) {
+    throw new ScheduleError(`${where}: unknown schedule ${JSON.stringify(option.name)}${didYouMean(String(option.name))}; schedules are ${SCHEDULE_NAMES.join(', ')}.`);
+  }
+  const parsed = entry.schema.safeParse(option.options ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.join(', ')}` : `${issue.path.join('.') || 'options'}: ${issue.message}`,
+    );
+    throw new ScheduleError(`${where}: invalid options for schedule '${option.name}': ${problems.join('; ')}.`);
+  }
+  const options = parsed.data as never;
+  const fn = entry.fn as (o: never, step: number) => number;
+  return Object.assign((step: number) => fn(options, step), { spec: { name: option.name, options: parsed.data as Record<string, unknown> } });
+}
+
+function didYouMean(name: string): string {
+  const near = SCHEDULE_NAMES.find((known) => known.replace(/-/g, '') === name.replace(/[-_\s]/g, '').toLowerCase());
+  return near ? ` (did you mean '${near}'?)` : '';
+}
