@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { documentedInstallLines, runInstallLine } from './install-lines.js';
 import { listTarball, packedTarballs, readFromTarball, run, userEnvironment, workspace, type PackedName } from './packed.js';
+import { bundleForBrowser, runInWorkerLikeGlobal } from '../browser/bundle.js';
 
 // Behaves like a user of the published packages: `pnpm pack` each package (run `pnpm build`
 // first: `pnpm test` does), make a fresh project outside the workspace, install only core,
@@ -123,6 +124,25 @@ describe('consumer install from packed tarballs (like a user)', function () {
       // A linear model on a linear target: training must cut the loss by far more than noise.
       expect(result.loss.at(-1)!, `${name}: ${result.loss.join(', ')}`).to.be.below(result.loss[0]! / 10);
     }
+  });
+
+  it('the installed core and loss-mse bundle for the browser (esbuild) and resolve mse there', async () => {
+    // The page a browser user would build from these tarballs; evaluated without Node's globals.
+    const bundle = await bundleForBrowser(
+      `import * as tf from '@tensorflow/tfjs';
+       import '@losskit/loss-mse';
+       import { getLossRegistry, pluginDiscoveryMode } from '@losskit/core';
+       globalThis.run = async () => {
+         await tf.setBackend('cpu');
+         const loss = await getLossRegistry().resolve('mse');
+         const value = tf.tidy(() => loss.compute(tf.tensor2d([[0, 2]]), tf.tensor2d([[1, 0]])));
+         return { value: Array.from(await value.data()), mode: pluginDiscoveryMode() };
+       };`,
+      project,
+    );
+    expect(bundle.inputs).to.include(path.join(project, 'node_modules/@losskit/core/dist/browser.js'));
+    // Hand-computed: ((0 - 1)^2 + (2 - 0)^2) / 2.
+    expect(await runInWorkerLikeGlobal(bundle.code)).to.deep.equal({ value: [2.5], mode: 'imports' });
   });
 
   function packedVersion(name: PackedName): string {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LossKitError } from './errors.js';
+import { PluginLoadError, type DiscoveryOptions, type LoadedPlugin } from './plugin-load-error.js';
 import { getLossRegistry } from './global-registry.js';
 import { firstPartyOwner } from './catalog/names.js';
 import { candidatePackages, isValidPackageName } from './plugin-names.js';
@@ -12,38 +13,10 @@ import type { PluginLoader, ResolveAsyncOptions } from './registry.js';
  * Package discovery: importing the plugin packages that may provide a loss name (see
  * plugin-names.ts for which ones) from the application's point of view. Packages outside the
  * naming convention are imported only when the application lists them in `plugins`.
+ * Node only: browsers get discovery-browser.ts through core's browser entry.
  */
 
-/** A package could not be imported for a reason other than not being installed. */
-export class PluginLoadError extends LossKitError {
-  constructor(
-    readonly packageName: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message);
-    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
-  }
-}
-
-export interface DiscoveryOptions {
-  /**
-   * Directory whose node_modules are searched (and its parents'), as Node would for a file
-   * there. Defaults to `process.cwd()` at the time of each lookup: the application's own
-   * dependencies, not core's (core usually sits in node_modules where the application's
-   * plugins are not visible to it under pnpm's strict layout).
-   */
-  resolveFrom?: string;
-}
-
-/** One imported plugin package. */
-export interface LoadedPlugin {
-  packageName: string;
-  /** The file that was imported. */
-  file: string;
-  /** Loss names the import registered (empty when the package had been imported before). */
-  registered: string[];
-}
+export { PluginLoadError, type DiscoveryOptions, type LoadedPlugin };
 
 /** Resolves a package's entry file from `resolveFrom`; undefined when it is not installed. */
 export function resolvePluginPackage(packageName: string, options: DiscoveryOptions = {}): string | undefined {

@@ -1,3 +1,5 @@
+import { pluginDiscoveryMode } from './discovery-mode.js';
+
 /** Where an error records the names of its classes, shared by every copy of every losskit package. */
 const CLASS_NAMES = Symbol.for('losskit.error.classes');
 
@@ -41,14 +43,37 @@ export class UnknownLossError extends LossKitError {
     const known = registered.length ? registered.join(', ') : '(none)';
     super(
       firstParty
-        ? `Loss '${lossName}' is provided by ${packageToInstall}, which is not loaded. Install it ` +
-            `(\`pnpm add ${packageToInstall}\`) and import it once (\`import '${packageToInstall}'\`), or resolve ` +
-            `with \`await registry.resolve(spec)\`, which imports it by itself.`
-        : `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ` +
-            `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageToInstall}\`) ` +
-            `and import it once (\`import '${packageToInstall}'\`) before resolving the loss.`,
+        ? `Loss '${lossName}' is provided by ${packageToInstall}, which is not loaded. ${howToLoad(packageToInstall)}`
+        : `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ${howToAdd(lossName, packageToInstall)}`,
     );
   }
+}
+
+// Node's core imports conventionally named packages by itself once installed; a browser bundle
+// only has the plugins the application imported.
+const IN_A_BROWSER = 'In a browser, loss plugins are registered by importing them:';
+
+function howToLoad(packageName: string): string {
+  if (pluginDiscoveryMode() === 'imports') {
+    return `${IN_A_BROWSER} install it (\`pnpm add ${packageName}\`) and add \`import '${packageName}'\` to the application.`;
+  }
+  return (
+    `Install it (\`pnpm add ${packageName}\`) and import it once (\`import '${packageName}'\`), or resolve ` +
+    `with \`await registry.resolve(spec)\`, which imports it by itself.`
+  );
+}
+
+function howToAdd(lossName: string, packageName: string): string {
+  if (pluginDiscoveryMode() === 'imports') {
+    return (
+      `${IN_A_BROWSER} if '${lossName}' is published as a plugin, install it (\`pnpm add ${packageName}\`) ` +
+      `and add \`import '${packageName}'\` to the application before resolving the loss.`
+    );
+  }
+  return (
+    `If '${lossName}' is published as a plugin, install it (\`pnpm add ${packageName}\`) ` +
+    `and import it once (\`import '${packageName}'\`) before resolving the loss.`
+  );
 }
 
 /** A plugin registering a first-party loss name (e.g. Keras's 'huber') without `override: true`. */

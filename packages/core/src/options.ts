@@ -1,5 +1,5 @@
 import { closest } from 'fastest-levenshtein';
-import { z } from 'zod';
+import * as z from 'zod';
 import { snakeToCamel } from './catalog/keras-config.js';
 import { InvalidOptionsError } from './errors.js';
 

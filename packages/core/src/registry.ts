@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { closest } from 'fastest-levenshtein';
 import semverSatisfies from 'semver/functions/satisfies.js';
 import type { DependencyContainer } from 'tsyringe';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LossSpecError, UnknownLossError, pluginApiMismatchError } from './errors.js';
 import { NameTable } from './name-table.js';
 import { firstPartyNames, firstPartyOwner } from './catalog/names.js';

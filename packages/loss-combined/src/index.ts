@@ -14,7 +14,6 @@ export { FEATURE_EXTRACTOR, isFeatureExtractor, type FeatureExtractor, type Feat
 export { LayersModelExtractor, type LayersModelExtractorOptions } from './extractors/layers-model-extractor.js';
 export { layersModelExtractor, loadFeatureExtractor, extractorLoaderFor } from './extractors/extractor-cache.js';
 export { loadMobileNetV2, MOBILENET_V2 } from './extractors/mobilenet-v2.js';
-export { fileSystemHandler } from './extractors/file-system-handler.js';
 export { allowExtractorModels, clearAllowedExtractorModels, ExtractorModelNotAllowedError } from './extractors/model-allow-list.js';
 export { featureDistance, unitNormalizeChannels, LPIPS_EPSILON } from './feature-distance.js';
 export { constantFeatures } from './constant-features.js';

@@ -2,10 +2,19 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError, TrainerInputError } from './errors.js';
 import { stderrLogger, type Logger } from './logger.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 export type BackendPreference = 'auto' | BackendName;
 export const BACKEND_ENV_VAR = 'LOSSKIT_BACKEND';
-const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'];
+/**
+ * Browser backends that `auto` keeps when the application activated one (tf.setBackend) before
+ * selecting: auto never picks them itself, so an active one was the application's choice.
+ */
+const KEPT_BY_AUTO: readonly BackendName[] = ['webgl', 'webgpu'];
+// Package names in variables: bundlers leave such imports alone instead of failing on optional
+// packages the application did not install (tfjs-node never exists in a browser).
+const TFJS_NODE = '@tensorflow/tfjs-node';
+const TFJS_WEBGPU = '@tensorflow/tfjs-backend-webgpu';
 /** In a choice's reason when wasm was passed over for the model's layers (a model-specific choice). */
 const WASM_CANNOT_TRAIN = 'the model has layers wasm cannot train';
 
@@ -36,14 +45,15 @@ const LAYERS_STOCK_WASM_CANNOT_TRAIN = new Set([
 /**
  * Picks and activates a TF.js backend, then logs one line saying which and why.
  * Precedence: the `preferred` argument (unless 'auto'), then the LOSSKIT_BACKEND environment
- * variable, then auto-detection: tfjs-node if it imports, else wasm, else cpu.
+ * variable, then auto-detection: a webgl/webgpu backend the application already activated,
+ * else tfjs-node if it imports, else wasm, else cpu.
  */
 export async function selectBackend(
   preferred: BackendPreference = 'auto',
   options: SelectBackendOptions = {},
 ): Promise<BackendChoice> {
   const log = options.logger ?? stderrLogger;
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnv();
   const choice = await chooseBackend(preferred, env, options.model);
   lastSelection = { request: effectiveRequest(preferred, env), choice, modelFallback: choice.reason.includes(WASM_CANNOT_TRAIN) };
   log(`[losskit] backend: ${choice.backend} (${choice.reason})`);
@@ -63,7 +73,7 @@ export async function useOrSelectBackend(
   preferred: BackendPreference = 'auto',
   options: SelectBackendOptions = {},
 ): Promise<BackendChoice> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnv();
   checkPreference(preferred, 'the backend option');
   const last = lastSelection;
   const request = effectiveRequest(preferred, env);
@@ -111,6 +121,10 @@ async function chooseBackend(
     return { backend: forced.name, reason: forced.by };
   }
 
+  const active = activeBackendName();
+  if (active && (KEPT_BY_AUTO as readonly string[]).includes(active)) {
+    return { backend: active as BackendName, reason: 'auto: kept the backend the application activated (tf.setBackend)' };
+  }
   const skipped: string[] = [];
   for (const name of ['tensorflow', 'wasm'] as const) {
     const failure = await activate(name, model);
@@ -131,13 +145,20 @@ function checkPreference(value: string, where: string): asserts value is Backend
 async function activate(name: BackendName, model: tf.LayersModel | undefined): Promise<string | undefined> {
   if (name === 'tensorflow') {
     try {
-      await import('@tensorflow/tfjs-node' as string);
+      await import(/* @vite-ignore */ TFJS_NODE);
     } catch (error) {
       // Installed without its install script (offline, or pnpm's allowBuilds), tfjs-node's
       // index throws for the missing addon; `losskit-native` builds it from a local TensorFlow.
       return /native addon|tfjs_binding|libtensorflow/.test((error as Error).message)
         ? '@tensorflow/tfjs-node is not installed completely: its native addon is missing (build it offline with `npx losskit-native`)'
         : '@tensorflow/tfjs-node is not installed (optional dependency; its install needs network access, or see `npx losskit-native`)';
+    }
+  }
+  if (name === 'webgpu') {
+    try {
+      await import(/* @vite-ignore */ TFJS_WEBGPU);
+    } catch {
+      return `${TFJS_WEBGPU} is not installed (install it next to @tensorflow/tfjs to train on webgpu)`;
     }
   }
   if (name === 'wasm') {
@@ -181,4 +202,14 @@ function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
   return model.layers.flatMap((layer) =>
     layer instanceof tf.LayersModel ? [layer, ...allLayers(layer)] : [layer],
   );
+}
+
+/** Node's environment variables; none in a browser (read without naming `process` there). */
+function processEnv(): Record<string, string | undefined> {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+}
+
+/** The backend tfjs has active, without initialising one (tf.getBackend() would). */
+function activeBackendName(): string | undefined {
+  return (tf.engine() as unknown as { backendName?: string | null }).backendName ?? undefined;
 }

@@ -68,7 +68,7 @@ describe('Trainer: backend selection', function () {
       expect.fail('expected an error');
     } catch (error) {
       expect(error).to.be.instanceOf(TrainerInputError);
-      expect((error as Error).message).to.match(/Unknown backend 'gpu' \(LOSSKIT_BACKEND=gpu\); use one of auto, tensorflow, wasm, cpu/);
+      expect((error as Error).message).to.match(/Unknown backend 'gpu' \(LOSSKIT_BACKEND=gpu\); use one of auto, tensorflow, wasm, cpu, webgl, webgpu/);
     }
   });
 

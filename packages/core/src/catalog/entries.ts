@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ctc } from './ctc.js';
 import * as ce from './crossentropy.js';
 import * as reg from './regression.js';

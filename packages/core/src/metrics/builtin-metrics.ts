@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CORE_API_VERSION } from '../version.js';
 import { accuracy, binaryAccuracy, categoricalAccuracy, cosineSimilarity, sparseCategoricalAccuracy, topKCategoricalAccuracy } from './accuracy.js';
 import { Auc, Precision, Recall, thresholdsOption } from './confusion-metrics.js';

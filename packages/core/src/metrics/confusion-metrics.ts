@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MetricInputError } from './errors.js';
 import { confusionCounts, NEG_INF } from './confusion.js';
 import { divideNoNan } from './mean-metric.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { FeatureExtractorLoadError } from '../errors.js';
-import { fileSystemHandler } from './file-system-handler.js';
+import { localModelHandler } from './local-files.js';
 import { assertConfinedWeightPath, isUrl } from './model-allow-list.js';
 
 /** Loads a tfjs layers model from a URL (http/https) or a file path, with errors that say what failed. */
@@ -13,7 +13,7 @@ export async function loadLayersModelFrom(location: string): Promise<tf.LayersMo
           return new URL(name, location).href;
         },
       })
-    : fileSystemHandler(location);
+    : localModelHandler(location);
   try {
     return await tf.loadLayersModel(handler);
   } catch (error) {

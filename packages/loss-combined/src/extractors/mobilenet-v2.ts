@@ -17,7 +17,7 @@ export async function loadMobileNetV2(): Promise<LayersModelExtractor> {
   const { MobileNetV2Model } = await import('nsfwjs/models/mobilenet_v2');
   const modelJson = (await MobileNetV2Model.modelJson()).default as tf.io.ModelJSON;
   const weightsBase64 = (await MobileNetV2Model.weightBundles[0]!()).default;
-  const weights = Buffer.from(weightsBase64, 'base64');
+  const weights = base64Bytes(weightsBase64);
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: earlyBlocksWithFreeInputSize(modelJson.modelTopology as Topology),
@@ -32,6 +32,14 @@ export async function loadMobileNetV2(): Promise<LayersModelExtractor> {
     minSize: 32,
     description: `MobileNetV2 (ImageNet, from nsfwjs@4.3.0) up to ${LAST_KEPT_LAYER}`,
   });
+}
+
+/** Decodes base64 with the web platform's atob (Node has it too), so no Buffer is needed. */
+function base64Bytes(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 interface Topology {

@@ -1,5 +1,5 @@
-import { resolve, sep } from 'node:path';
 import { CombinedInputError, FeatureExtractorLoadError } from '../errors.js';
+import { localFiles } from './local-files.js';
 
 /**
  * Which `extractor.model` locations the default provider may load. A loss spec is data: it comes
@@ -41,12 +41,15 @@ export function isUrl(location: string): boolean {
 
 function normalise(location: string): string {
   if (isUrl(location)) return new URL(location).href;
-  return resolve(location.replace(/^file:\/\//, ''));
+  const path = location.replace(/^file:\/\//, '');
+  // Without a file system (a browser) a path can never be loaded; it is compared as written.
+  return localFiles()?.resolve(path) ?? path;
 }
 
 /** Throws unless the application allowed `location` (exactly, or through a directory / URL prefix). */
 export function assertExtractorModelAllowed(location: string): void {
   const wanted = normalise(location);
+  const sep = localFiles()?.sep ?? '/';
   for (const entry of allowed) {
     if (wanted === entry) return;
     if (isUrl(entry) ? entry.endsWith('/') && wanted.startsWith(entry) : wanted.startsWith(entry.endsWith(sep) ? entry : entry + sep)) return;

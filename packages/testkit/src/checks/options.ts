@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
+import { dequal } from 'dequal';
 import type { ResolvedLoss } from '@losskit/core';
 import { errorMessage, errorName, fail } from '../failure.js';
 import { specOptions, type CheckContext } from '../context.js';
@@ -17,7 +17,7 @@ export const optionsCheck: LossCheck = {
     if (typeof description.optionsSchema !== 'object' || description.optionsSchema === null) {
       fail(`Loss '${config.name}' has no JSON Schema for its options.`);
     }
-    if (config.defaults !== undefined && !isDeepStrictEqual(description.defaults, config.defaults)) {
+    if (config.defaults !== undefined && !dequal(description.defaults, config.defaults)) {
       fail(`Defaults of '${config.name}' are ${JSON.stringify(description.defaults)}, expected ${JSON.stringify(config.defaults)}.`);
     }
     if (description.defaults) await checkDefaults(context, description.defaults);
@@ -30,7 +30,7 @@ async function checkDefaults(context: CheckContext, defaults: Record<string, unk
   const { config } = context;
   const empty = await context.resolve(config.name);
   empty.dispose();
-  if (!isDeepStrictEqual(specOptions(empty.spec), defaults)) {
+  if (!dequal(specOptions(empty.spec), defaults)) {
     fail(`An empty spec resolves to options ${JSON.stringify(specOptions(empty.spec))}, but describe() reports defaults ${JSON.stringify(defaults)}.`);
   }
   // zod returns a default without validating it: a default that breaks its own constraints
@@ -42,7 +42,7 @@ async function checkDefaults(context: CheckContext, defaults: Record<string, unk
     fail(`The defaults ${JSON.stringify(defaults)} of '${config.name}' are refused by its own schema: ${errorMessage(error)}`);
   }
   explicit.dispose();
-  if (!isDeepStrictEqual(specOptions(explicit.spec), defaults)) {
+  if (!dequal(specOptions(explicit.spec), defaults)) {
     fail(`Giving the defaults explicitly resolves to ${JSON.stringify(specOptions(explicit.spec))}, not to the defaults ${JSON.stringify(defaults)}.`);
   }
 }
@@ -57,7 +57,7 @@ async function checkAccepted(context: CheckContext, options: Record<string, unkn
   resolved.dispose();
   const validated = specOptions(resolved.spec);
   for (const [key, value] of Object.entries(options)) {
-    if (!isDeepStrictEqual(validated[key], value)) {
+    if (!dequal(validated[key], value)) {
       fail(`Option '${key}' was given as ${JSON.stringify(value)} but resolved to ${JSON.stringify(validated[key])}.`);
     }
   }

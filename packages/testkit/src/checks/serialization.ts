@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
+import { dequal } from 'dequal';
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedLoss } from '@losskit/core';
 import { errorMessage, fail } from '../failure.js';
@@ -22,7 +22,7 @@ export const serializationCheck: LossCheck = {
       let reloaded: ResolvedLoss | undefined;
       try {
         const saved: unknown = JSON.parse(JSON.stringify(original.spec));
-        if (!isDeepStrictEqual(saved, original.spec)) {
+        if (!dequal(saved, original.spec)) {
           fail(`The spec of ${JSON.stringify(spec)} changes through JSON: ${JSON.stringify(saved)} vs the resolved spec.`);
         }
         if ((saved as { name?: string }).name !== config.name) {
@@ -33,7 +33,7 @@ export const serializationCheck: LossCheck = {
         } catch (error) {
           fail(`The saved spec ${JSON.stringify(saved)} does not resolve: ${errorMessage(error)}`);
         }
-        if (!isDeepStrictEqual(reloaded.spec, original.spec)) {
+        if (!dequal(reloaded.spec, original.spec)) {
           fail(`Resolving the saved spec ${JSON.stringify(saved)} gives a different spec: ${JSON.stringify(reloaded.spec)}.`);
         }
         const loaded = reloaded;

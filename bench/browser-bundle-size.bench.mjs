@@ -1,0 +1,84 @@
+// What losskit adds to a minimal TF.js training page in a browser bundle: esbuild, platform
+// browser, minified, then gzip (level 9), measured side by side in one run. The page trains the
+// seed model once; the losskit variants resolve the loss 'mse' by name instead of passing
+// tfjs's built-in. Target (issue 12): core + loss-mse + trainer add at most 75 KB gzip.
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+const resolveDir = new URL('../examples/browser-training/', import.meta.url).pathname;
+const TARGET_ADDED_KB = 75;
+
+const MODEL = `
+const model = tf.sequential();
+model.add(tf.layers.dense({ units: 64, activation: 'relu', inputShape: [32] }));
+model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+const x = tf.randomUniform([256, 32]);
+const y = tf.randomUniform([256, 10]);`;
+
+const PAGES = {
+  'tfjs only': `import * as tf from '@tensorflow/tfjs';${MODEL}
+model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+await model.fit(x, y, { epochs: 1 });`,
+  'core + loss-mse': `import * as tf from '@tensorflow/tfjs';
+import '@losskit/loss-mse';
+import { getLossRegistry } from '@losskit/core';${MODEL}
+model.compile({ optimizer: 'adam', loss: (await getLossRegistry().resolve('mse')).asTfjsLoss() });
+await model.fit(x, y, { epochs: 1 });`,
+};
+
+/** Minified and gzipped size of one page bundle, in KB (1,000 bytes), or why it does not bundle. */
+async function size(contents) {
+  try {
+    const result = await esbuild.build({
+      stdin: { contents, resolveDir, loader: 'js' },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      minify: true,
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0].contents;
+    return { minifiedKB: kb(code.length), gzipKB: kb(gzipSync(code, { level: 9 }).length), metafile: result.metafile };
+  } catch (error) {
+    return { error: error.errors?.[0]?.text ?? String(error) };
+  }
+}
+
+const kb = (bytes) => Math.round(bytes / 100) / 10;
+
+/** The largest contributors (minified bytes in the output) that are not tfjs itself. */
+function largestExtras(metafile) {
+  const [output] = Object.values(metafile.outputs);
+  const byPackage = new Map();
+  for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+    if (/@tensorflow\+tfjs/.test(file) || file.includes('<stdin>')) continue;
+    const name = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/)?.[1] ?? file.match(/packages\/([^/]+)/)?.[1] ?? file;
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  return Object.fromEntries([...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, bytes]) => [name, kb(bytes)]));
+}
+
+const baseline = await size(PAGES['tfjs only']);
+console.log(JSON.stringify({ bench: 'browser-bundle-size', case: 'tfjs only', minifiedKB: baseline.minifiedKB, gzipKB: baseline.gzipKB }));
+for (const name of ['core + loss-mse']) {
+  const page = await size(PAGES[name]);
+  if (page.error) {
+    console.log(JSON.stringify({ bench: 'browser-bundle-size', case: name, error: page.error }));
+    continue;
+  }
+  const addedGzipKB = kb((page.gzipKB - baseline.gzipKB) * 1000);
+  console.log(
+    JSON.stringify({
+      bench: 'browser-bundle-size',
+      case: name,
+      minifiedKB: page.minifiedKB,
+      gzipKB: page.gzipKB,
+      addedGzipKB,
+      targetAddedGzipKB: TARGET_ADDED_KB,
+      ratioToTarget: Math.round((addedGzipKB / TARGET_ADDED_KB) * 100) / 100,
+      largestMinifiedKB: largestExtras(page.metafile),
+    }),
+  );
+}
