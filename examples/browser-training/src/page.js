@@ -48,6 +48,8 @@ export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSi
       epochs,
       batchSize,
       shuffle: false,
+      // Yield to the page after every batch, so timers and input run while it trains.
+      yieldEvery: 'batch',
       callbacks: {
         onBatchBegin: async (batch) => {
           const value = tf.tidy(() => {
