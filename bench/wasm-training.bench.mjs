@@ -3,15 +3,11 @@
 // runs in its own child process (`node wasm-training.bench.mjs --child <config>`); the parent
 // collects their figures and prints one JSON line per case.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { WASM_TRAINING as PKG, load, rate } from './common.mjs';
 import { autoencoderBatch, buildAutoencoder, buildMlp, mlpBatch, randomData } from './models.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-// bench/ has no dependencies of its own: resolve tfjs the way @losskit/wasm-training does.
-const PKG = new URL('../packages/wasm-training/', import.meta.url);
-const requireFromPkg = createRequire(new URL('package.json', PKG));
-const load = (name) => import(pathToFileURL(requireFromPkg.resolve(name)).href);
 const MLP_BATCH = 128;
 const AE_BATCH = 64;
 // Forward + backward FLOPs per MLP sample: forward 2*sum(in*out); weight gradients the same;
@@ -19,18 +15,6 @@ const AE_BATCH = 64;
 const MLP_LAYERS = [[784, 512], [512, 512], [512, 10]];
 const MLP_FLOPS_PER_SAMPLE = MLP_LAYERS.reduce((s, [i, o]) => s + 4 * i * o, 0)
   + MLP_LAYERS.slice(1).reduce((s, [i, o]) => s + 2 * i * o, 0);
-
-/** Steps per second of `step` (async), after `warmup` steps, for at least `minSeconds` and `minSteps`. */
-async function rate(step, { warmup = 2, minSteps = 3, minSeconds = 3 } = {}) {
-  for (let i = 0; i < warmup; i++) await step();
-  let steps = 0;
-  const t0 = performance.now();
-  while (steps < minSteps || performance.now() - t0 < minSeconds * 1000) {
-    await step();
-    steps++;
-  }
-  return steps / ((performance.now() - t0) / 1000);
-}
 
 async function child(config) {
   const [backend, variant, model] = config.split(':'); // e.g. wasm:losskit:mlp
