@@ -1,17 +1,17 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { bundleForBrowser, repoRoot, viteBundle } from './bundle.js';
+import { bundleForBrowser, repoRoot } from './bundle.js';
 import { chromiumMissingReason, launchChromium } from './chromium.js';
+import { esbuildPage, exampleDirs, htmlPage, vitePage, wasmBinaries } from './chromium-page.js';
 import { servePage, type PageFiles } from './serve.js';
 
 // The seed model trained in a real browser (Debian's headless Chromium) on every backend a
 // page has without a GPU: the page is examples/browser-training, bundled with esbuild for the
 // browser from the workspace packages and served from 127.0.0.1.
 
-const exampleDir = path.join(repoRoot, 'examples/browser-training');
+const exampleDir = exampleDirs.training;
 const outputDir = path.join(repoRoot, 'out', 'browser-test');
 const BACKENDS = ['cpu', 'wasm', 'webgl'] as const;
 
@@ -25,25 +25,14 @@ interface TrainResult {
 }
 
 async function pageFiles(): Promise<PageFiles> {
-  const { code } = await bundleForBrowser(`export * from './src/page.js';`, exampleDir, 'esm');
-  // The wasm backend fetches its binaries from the path the page gives (setWasmPaths).
-  const wasmDir = path.dirname(createRequire(path.join(exampleDir, 'package.json')).resolve('@tensorflow/tfjs-backend-wasm'));
   const files: PageFiles = new Map([
-    ['/page.js', { body: code, type: 'text/javascript' }],
+    ...(await esbuildPage(exampleDir, { page: 'src/page.js' })),
+    // The same page built by Vite (default browser resolution, no configuration).
+    ...(await vitePage(exampleDir, { page: 'src/page.js' }, '/vite/')),
+    ...wasmBinaries(exampleDir),
+    ['/', htmlPage('losskit: seed model, loss "mse" by name', 'page', 'losskitPage')],
     ['/blank', { body: '<!doctype html><html><body></body></html>', type: 'text/html' }],
-    [
-      '/',
-      {
-        type: 'text/html',
-        body:
-          '<!doctype html><html><head><meta charset="utf-8"><title>losskit in the browser</title></head>' +
-          '<body><h1>losskit: seed model, loss "mse" by name</h1><script type="module">' +
-          "import * as page from '/page.js'; window.losskitPage = page;</script></body></html>",
-      },
-    ],
   ]);
-  // The same page built by Vite (default browser resolution, no configuration).
-  files.set('/vite/page.js', { body: await viteBundle(exampleDir, 'src/page.js'), type: 'text/javascript' });
   // The trainer's backend choice on its own (the trainer's entry does not bundle for browsers yet).
   const backendPage = await bundleForBrowser(
     `export * as tf from '@tensorflow/tfjs';\nexport { selectBackend } from './dist/backend.js';`,
@@ -51,9 +40,6 @@ async function pageFiles(): Promise<PageFiles> {
     'esm',
   );
   files.set('/backend.js', { body: backendPage.code, type: 'text/javascript' });
-  for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
-    files.set(`/wasm/${name}`, { body: readFileSync(path.join(wasmDir, name)), type: 'application/wasm' });
-  }
   return files;
 }
 
@@ -77,12 +63,17 @@ describe('in a real browser (headless Chromium)', function () {
     await server?.close();
   });
 
-  it('trains the seed model with loss "mse" on cpu, wasm and webgl: losses fall, equal a second read, the page stays responsive; the Vite build trains the same', async () => {
+  it('trains the seed model with loss "mse" on cpu, wasm and webgl: losses fall, equal a second read, the page stays responsive, the loss chart renders; the Vite build trains the same', async () => {
     const page = await browser!.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(new URL(request.url()).pathname));
     await page.goto(server!.url);
     await page.waitForFunction("'losskitPage' in window");
+    // vega-embed (about 1.8 MB) is a chunk of its own, fetched only when the first chart is drawn.
+    const isChartChunk = (file: string) => /^\/chunks\/vega-embed/.test(file);
+    expect(requested.filter(isChartChunk), 'vega-embed fetched before any chart was drawn').to.deep.equal([]);
     let wasmLosses: number[] = [];
 
     for (const backend of BACKENDS) {
@@ -104,22 +95,28 @@ describe('in a real browser (headless Chromium)', function () {
       console.log(`      ${backend}: fit ${result.fitMs.toFixed(0)} ms, timer fired ${result.timerTicks} times`);
       expect(result.timerTicks, `${backend}: a 10 ms timer fired during fit`).to.be.above(0);
       expect(result.tensorsLeft, `${backend}: tensors left after training`).to.equal(0);
-      await page.evaluate(
-        ([backend, losses]) => (globalThis as unknown as { losskitPage: { drawLosses(t: string, l: number[]): void } }).losskitPage.drawLosses(backend as string, losses as number[]),
-        [`${backend}, mean loss by epoch`, [0, 1, 2, 3, 4].map(epochMean)] as const,
-      );
+      const means = [0, 1, 2, 3, 4].map(epochMean);
+      const chart = (await page.evaluate(
+        ([title, loss]) => (globalThis as unknown as { losskitPage: { drawLossChart(t: unknown, h: unknown): Promise<unknown> } }).losskitPage.drawLossChart(title, { loss }),
+        [`${backend}: mean loss by epoch`, means] as const,
+      )) as { lines: number; points: number; data: unknown[] };
+      // One line with a point per epoch, drawn from the rows Node's plotHistory would plot.
+      expect(chart.lines, `${backend}: chart lines`).to.equal(1);
+      expect(chart.points, `${backend}: chart points`).to.equal(5);
+      expect(chart.data).to.deep.equal(means.map((value, i) => ({ epoch: i + 1, value, series: 'loss' })));
     }
     // The same page built by Vite instead of esbuild (in its own tab: one bundle's copy of core
     // per page): the same seeded run gives the same losses.
-    const vitePage = await browser!.newPage();
-    vitePage.on('pageerror', (error) => pageErrors.push(error.message));
-    await vitePage.goto(server!.url + 'blank');
-    const viteResult = (await vitePage.evaluate(async () => {
+    const viteTab = await browser!.newPage();
+    viteTab.on('pageerror', (error) => pageErrors.push(error.message));
+    await viteTab.goto(server!.url + 'blank');
+    const viteResult = (await viteTab.evaluate(async () => {
       const vitePage = (await import('/vite/page.js' as string)) as { trainSeedModel(o: object): Promise<unknown> };
       return vitePage.trainSeedModel({ backend: 'wasm', wasmPath: '/wasm/' });
     })) as TrainResult;
     expect(viteResult.backend).to.equal('wasm');
     expect(viteResult.batchLosses).to.deep.equal(wasmLosses);
+    expect(requested.filter(isChartChunk), 'vega-embed fetched once the charts were drawn').to.have.length(1);
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: path.join(outputDir, 'seed-model-backends.png'), fullPage: true });
     expect(pageErrors).to.deep.equal([]);

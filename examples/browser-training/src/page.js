@@ -1,11 +1,12 @@
 // The seed model (Dense 64 relu -> Dense 10 softmax, adam) trained in a browser page with the
 // loss resolved by name. Bundle it for the browser (see this example's README):
-//   esbuild src/page.js --bundle --platform=browser --format=esm --outfile=out/page.js
+//   esbuild src/page.js --bundle --platform=browser --format=esm --splitting --outdir=out
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@losskit/wasm-training'; // the wasm backend's training kernels
 import '@losskit/loss-mse'; // in a browser, importing a plugin is what registers its losses
 import { getLossRegistry } from '@losskit/core';
+import { renderLossChart } from '@losskit/trainer/chart';
 
 const SEED = 42;
 
@@ -75,18 +76,18 @@ export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSi
   return { backend: tf.getBackend(), fitMs, batchLosses, secondRead, timerTicks, tensorsLeft: tf.memory().numTensors - tensorsBefore };
 }
 
-/** A small SVG line of the batch losses, so a screenshot shows what each backend did. */
-export function drawLosses(title, losses) {
-  const width = 300;
-  const height = 120;
-  const max = Math.max(...losses);
-  const min = Math.min(...losses);
-  const points = losses
-    .map((value, i) => `${(i / Math.max(1, losses.length - 1)) * width},${height - ((value - min) / (max - min || 1)) * height}`)
-    .join(' ');
+/**
+ * Draws a loss chart into the page with '@losskit/trainer/chart' (the same Vega-Lite chart as
+ * Node's plotHistory; vega-embed is fetched on this first call), and says what it drew.
+ */
+export async function drawLossChart(title, history) {
   const figure = document.createElement('figure');
-  figure.innerHTML =
-    `<figcaption>${title}: ${losses[0].toFixed(5)} → ${losses[losses.length - 1].toFixed(5)}</figcaption>` +
-    `<svg width="${width}" height="${height}" style="border:1px solid #ccc"><polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${points}"/></svg>`;
   document.body.append(figure);
+  const { view } = await renderLossChart(figure, history, { title, width: 320, height: 140 });
+  const svg = figure.querySelector('svg');
+  return {
+    lines: svg.querySelectorAll('.mark-line.role-mark path').length,
+    points: svg.querySelectorAll('.mark-symbol.role-mark path').length,
+    data: view.data('source_0').map(({ epoch, value, series }) => ({ epoch, value, series })),
+  };
 }
