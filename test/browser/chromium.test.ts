@@ -20,13 +20,14 @@ interface TrainResult {
   batchLosses: number[];
   secondRead: number[];
   timerTicks: number;
+  longTasks: number[];
   fitMs: number;
   tensorsLeft: number;
 }
 
 async function pageFiles(): Promise<PageFiles> {
   const files: PageFiles = new Map([
-    ...(await esbuildPage(exampleDir, { page: 'src/page.js' })),
+    ...(await esbuildPage(exampleDir, { page: 'src/page.js', worker: 'src/worker.js' })),
     // The same page built by Vite (default browser resolution, no configuration).
     ...(await vitePage(exampleDir, { page: 'src/page.js' }, '/vite/')),
     ...wasmBinaries(exampleDir),
@@ -47,6 +48,8 @@ describe('in a real browser (headless Chromium)', function () {
   this.timeout(180_000);
   let browser: Browser | undefined;
   let server: Awaited<ReturnType<typeof servePage>> | undefined;
+  /** Each backend's per-epoch mean of the batch losses the main-thread run logged. */
+  const mainThreadEpochLosses: Record<string, number[]> = {};
 
   before(async function () {
     const missing = chromiumMissingReason();
@@ -83,6 +86,7 @@ describe('in a real browser (headless Chromium)', function () {
       ) as TrainResult;
       const { batchLosses, secondRead } = result;
       if (backend === 'wasm') wasmLosses = batchLosses;
+      mainThreadEpochLosses[backend] = [0, 1, 2, 3, 4].map((epoch) => batchLosses.slice(epoch * 16, epoch * 16 + 16).reduce((a, b) => a + b, 0) / 16);
       expect(result.backend, 'the backend asked for').to.equal(backend);
       expect(batchLosses.length, backend).to.equal(80); // 5 epochs of 16 batches (512 samples, the seed's batch of 32)
       expect(batchLosses.every((value) => Number.isFinite(value) && value > 0), `${backend}: ${batchLosses}`).to.equal(true);
@@ -92,7 +96,7 @@ describe('in a real browser (headless Chromium)', function () {
       for (let i = 0; i < batchLosses.length; i++) {
         expect(batchLosses[i]!, `${backend} logged vs second read, batch ${i}`).to.be.closeTo(secondRead[i]!, 1e-5 * Math.max(1, secondRead[i]!));
       }
-      console.log(`      ${backend}: fit ${result.fitMs.toFixed(0)} ms, timer fired ${result.timerTicks} times`);
+      console.log(`      ${backend}: fit ${result.fitMs.toFixed(0)} ms, timer fired ${result.timerTicks} times, ${result.longTasks.length} main-thread tasks over 50 ms`);
       expect(result.timerTicks, `${backend}: a 10 ms timer fired during fit`).to.be.above(0);
       expect(result.tensorsLeft, `${backend}: tensors left after training`).to.equal(0);
       const means = [0, 1, 2, 3, 4].map(epochMean);
@@ -119,6 +123,44 @@ describe('in a real browser (headless Chromium)', function () {
     expect(requested.filter(isChartChunk), 'vega-embed fetched once the charts were drawn').to.have.length(1);
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: path.join(outputDir, 'seed-model-backends.png'), fullPage: true });
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('trains the same run inside a dedicated Web Worker (cpu, wasm): the same losses, the main thread stays free', async () => {
+    const page = await browser!.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(server!.url);
+    await page.waitForFunction("'losskitPage' in window");
+    // The watch sees a long task when there is one: 80 ms of busy main thread.
+    const busy = await page.evaluate(() => {
+      const watch = (globalThis as unknown as { losskitPage: { watchResponsiveness(): { stop(): { longTasks: number[] } } } }).losskitPage.watchResponsiveness();
+      return new Promise<number[]>((resolve) =>
+        setTimeout(() => {
+          const end = performance.now() + 80;
+          while (performance.now() < end);
+          setTimeout(() => resolve(watch.stop().longTasks), 50);
+        }, 0),
+      );
+    });
+    expect(busy.length, 'a busy 80 ms task seen as a long task').to.equal(1);
+    expect(busy[0]).to.be.at.least(80);
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const result = (await page.evaluate(
+        (backend) => (globalThis as unknown as { losskitPage: { trainInWorker(o: object): Promise<unknown> } }).losskitPage.trainInWorker({ backend, wasmPath: '/wasm/' }),
+        backend,
+      )) as { backend: string; loss: number[]; epochLosses: number[]; tensorsLeft: number; mainThread: { timerTicks: number; longTasks: number[] } };
+      expect(result.backend).to.equal(backend);
+      // Posted epoch by epoch as it trained, and the same as the history it ended with.
+      expect(result.epochLosses).to.deep.equal(result.loss);
+      // The same seeded run as on the main thread: each epoch's loss is the mean of its 16 equal batches.
+      const expected = mainThreadEpochLosses[backend]!;
+      result.loss.forEach((value, epoch) => expect(value, `${backend} worker, epoch ${epoch + 1}`).to.be.closeTo(expected[epoch]!, 1e-6));
+      expect(result.tensorsLeft, `${backend}: tensors left in the worker`).to.equal(0);
+      console.log(`      ${backend} in a worker: main thread timer fired ${result.mainThread.timerTicks} times, long tasks ${JSON.stringify(result.mainThread.longTasks)}`);
+      expect(result.mainThread.longTasks, `${backend}: main-thread tasks over 50 ms while the worker trained`).to.deep.equal([]);
+      expect(result.mainThread.timerTicks).to.be.above(10);
+    }
     expect(pageErrors).to.deep.equal([]);
   });
 

@@ -1,22 +1,34 @@
 // The seed model (Dense 64 relu -> Dense 10 softmax, adam) trained in a browser page with the
-// loss resolved by name. Bundle it for the browser (see this example's README):
-//   esbuild src/page.js --bundle --platform=browser --format=esm --splitting --outdir=out
+// loss resolved by name, on the main thread or in a Web Worker (src/worker.js). Bundle both
+// entries for the browser (see this example's README):
+//   esbuild src/page.js src/worker.js --bundle --platform=browser --format=esm --splitting --outdir=out
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import '@losskit/wasm-training'; // the wasm backend's training kernels
 import '@losskit/loss-mse'; // in a browser, importing a plugin is what registers its losses
 import { getLossRegistry } from '@losskit/core';
 import { renderLossChart } from '@losskit/trainer/chart';
+import { buildModel, seedData, useBackend } from './seed.js';
 
-const SEED = 42;
-
-/** The seed model, with seeded initial weights so every run on a backend starts the same. */
-function buildModel() {
-  const init = (offset) => tf.initializers.glorotUniform({ seed: SEED + offset });
-  const model = tf.sequential();
-  model.add(tf.layers.dense({ units: 64, activation: 'relu', inputShape: [32], kernelInitializer: init(1) }));
-  model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(2) }));
-  return model;
+/**
+ * Watches the main thread while something runs: a 10 ms timer's ticks, and every task longer
+ * than 50 ms the browser reports ('longtask'). `stop()` returns what was seen.
+ */
+export function watchResponsiveness() {
+  let timerTicks = 0;
+  const longTasks = [];
+  const timer = setInterval(() => timerTicks++, 10);
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longTasks.push(Math.round(entry.duration));
+  });
+  observer.observe({ type: 'longtask' });
+  return {
+    stop() {
+      // Tasks that ended just now may still be queued for the observer.
+      for (const entry of observer.takeRecords()) longTasks.push(Math.round(entry.duration));
+      observer.disconnect();
+      clearInterval(timer);
+      return { timerTicks, longTasks };
+    },
+  };
 }
 
 /**
@@ -25,24 +37,20 @@ function buildModel() {
  * (what `fit` is about to log), computed outside `fit` and read asynchronously.
  */
 export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5 }) {
-  // tfjs-backend-wasm fetches its .wasm binaries at run time; the page serves them.
-  if (wasmPath) setWasmPaths(wasmPath);
-  if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' is not available in this browser`);
-  await tf.ready();
+  await useBackend(backend, wasmPath);
   const tensorsBefore = tf.memory().numTensors;
 
   const model = buildModel();
-  const x = tf.randomUniform([samples, 32], 0, 1, 'float32', SEED + 3);
-  const y = tf.randomUniform([samples, 10], 0, 1, 'float32', SEED + 4);
+  const { x, y } = seedData(samples);
   const loss = await getLossRegistry().resolve('mse');
   const optimizer = tf.train.adam(0.01);
   model.compile({ optimizer, loss: loss.asTfjsLoss() });
 
   const batchLosses = [];
   const secondRead = [];
-  let timerTicks = 0;
   let fitMs = 0;
-  const timer = setInterval(() => timerTicks++, 10);
+  let responsiveness;
+  const watch = watchResponsiveness();
   const started = performance.now();
   try {
     await model.fit(x, y, {
@@ -68,12 +76,12 @@ export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSi
     });
   } finally {
     fitMs = performance.now() - started;
-    clearInterval(timer);
+    responsiveness = watch.stop();
     tf.dispose([x, y]);
     model.dispose();
     optimizer.dispose();
   }
-  return { backend: tf.getBackend(), fitMs, batchLosses, secondRead, timerTicks, tensorsLeft: tf.memory().numTensors - tensorsBefore };
+  return { backend: tf.getBackend(), fitMs, batchLosses, secondRead, ...responsiveness, tensorsLeft: tf.memory().numTensors - tensorsBefore };
 }
 
 /**
@@ -90,4 +98,32 @@ export async function drawLossChart(title, history) {
     points: svg.querySelectorAll('.mark-symbol.role-mark path').length,
     data: view.data('source_0').map(({ epoch, value, series }) => ({ epoch, value, series })),
   };
+}
+
+/**
+ * Trains the seed model in a dedicated Web Worker (src/worker.js) while the main thread keeps
+ * running; resolves with the worker's per-epoch losses and what the main thread saw meanwhile.
+ */
+export function trainInWorker(options) {
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const watch = watchResponsiveness();
+  const epochLosses = [];
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'epoch') {
+        epochLosses.push(data.loss);
+        return;
+      }
+      worker.terminate();
+      const mainThread = watch.stop();
+      if (data.type === 'done') resolve({ ...data, epochLosses, mainThread });
+      else reject(new Error(`the training worker failed: ${data.message}`));
+    };
+    worker.onerror = (event) => {
+      worker.terminate();
+      watch.stop();
+      reject(new Error(`the training worker did not start: ${event.message}`));
+    };
+    worker.postMessage(options);
+  });
 }

@@ -1,0 +1,28 @@
+// The seed model and data, shared by the page (src/page.js) and the worker (src/worker.js), so
+// both train exactly the same run: seeded initial weights and seeded random data.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@losskit/wasm-training'; // the wasm backend's training kernels
+
+export const SEED = 42;
+
+/** Dense 64 relu -> Dense 10 softmax, with seeded initial weights so every run on a backend starts the same. */
+export function buildModel() {
+  const init = (offset) => tf.initializers.glorotUniform({ seed: SEED + offset });
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: 64, activation: 'relu', inputShape: [32], kernelInitializer: init(1) }));
+  model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(2) }));
+  return model;
+}
+
+/** `samples` seeded inputs (32 features) and targets (10 values). */
+export function seedData(samples) {
+  return { x: tf.randomUniform([samples, 32], 0, 1, 'float32', SEED + 3), y: tf.randomUniform([samples, 10], 0, 1, 'float32', SEED + 4) };
+}
+
+/** Activates `backend`; tfjs-backend-wasm fetches its .wasm binaries from `wasmPath` at run time. */
+export async function useBackend(backend, wasmPath) {
+  if (wasmPath) setWasmPaths(wasmPath);
+  if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' is not available here`);
+  await tf.ready();
+}
