@@ -15,9 +15,11 @@ export { drawLossChart };
  * Trains the seed model on `backend` with `Trainer.fit` and returns the history, every logged
  * batch loss, and a second, independent read of each: before each batch, the loss of that
  * batch at the current weights (what fit is about to log), computed outside fit and read
- * asynchronously. `yieldEvery` is the trainer's time budget between event-loop turns.
+ * asynchronously. `yieldEvery` is the trainer's time budget between event-loop turns: 10 ms
+ * keeps every main-thread task well under the 50 ms a browser counts as long, even on a
+ * loaded machine.
  */
-export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5, yieldEvery = 20 }) {
+export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5, yieldEvery = 10 }) {
   await useBackend(backend, wasmPath);
   const tensorsBefore = tf.memory().numTensors;
   const model = buildModel();

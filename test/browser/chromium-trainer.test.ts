@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { repoRoot } from './bundle.js';
+import { chromiumMissingReason, launchChromium } from './chromium.js';
+import { esbuildPage, exampleDirs, htmlPage, wasmBinaries } from './chromium-page.js';
+import { servePage } from './serve.js';
+
+// The losskit Trainer in a real browser (Debian's headless Chromium): the page
+// examples/browser-training/src/trainer-page.js, bundled with esbuild for the browser, trains
+// the seed model with `Trainer.fit` and the loss 'mse' by name on cpu, wasm and webgl.
+
+const outputDir = path.join(repoRoot, 'out', 'browser-test');
+const BACKENDS = ['cpu', 'wasm', 'webgl'] as const;
+const EPOCHS = 5;
+const BATCHES = 16; // 512 samples in batches of 32 (the seed's batch size)
+
+interface FitResult {
+  backend: string;
+  trainerBackend: string;
+  fitMs: number;
+  history: { loss: number[] };
+  batchLosses: number[];
+  secondRead: number[];
+  timerTicks: number;
+  longTasks: number[];
+  tensorsLeft: number;
+}
+
+type TrainerPage = {
+  fitSeedModel(options: object): Promise<FitResult>;
+  drawLossChart(title: string, history: object): Promise<{ lines: number; points: number; data: unknown[] }>;
+};
+
+describe('the Trainer in a real browser (headless Chromium)', function () {
+  this.timeout(180_000);
+  let browser: Browser | undefined;
+  let server: Awaited<ReturnType<typeof servePage>> | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    const missing = chromiumMissingReason();
+    if (missing) {
+      console.log(`SKIPPED browser Trainer test: ${missing}`);
+      this.skip();
+    }
+    server = await servePage(
+      new Map([
+        ...(await esbuildPage(exampleDirs.training, { 'trainer-page': 'src/trainer-page.js' })),
+        ...wasmBinaries(exampleDirs.training),
+        ['/', htmlPage('losskit: Trainer.fit, loss "mse" by name', 'trainer-page', 'losskitPage')],
+      ]),
+    );
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(server.url);
+    await page.waitForFunction("'losskitPage' in window");
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const backend of BACKENDS) {
+    it(`${backend}: Trainer.fit trains the seed model by name; losses fall and equal a second read; no main-thread task over 50 ms; the loss chart renders`, async () => {
+      // A warm-up epoch first: a backend's first steps compile its kernels (webgl: its shader
+      // programs, 0.25-0.6 s under SwiftShader, in one task that no training loop can split,
+      // model.fit's included) and the JavaScript engine optimises the cpu kernels (before that,
+      // one cpu batch can take 40-50 ms). The watched fit starts again from fresh seeded weights.
+      await page.evaluate((backend) => (globalThis as unknown as { losskitPage: TrainerPage }).losskitPage.fitSeedModel({ backend, wasmPath: '/wasm/', epochs: 1 }), backend);
+      const result = await page.evaluate((backend) => (globalThis as unknown as { losskitPage: TrainerPage }).losskitPage.fitSeedModel({ backend, wasmPath: '/wasm/', epochs: 5 }), backend);
+      const { batchLosses, secondRead } = result;
+      expect([result.backend, result.trainerBackend], 'tf.getBackend() and the trainer\'s choice').to.deep.equal([backend, backend]);
+      expect(batchLosses.length).to.equal(EPOCHS * BATCHES);
+      expect(batchLosses.every((value) => Number.isFinite(value) && value > 0), `${backend}: ${batchLosses}`).to.equal(true);
+      for (let i = 0; i < batchLosses.length; i++) {
+        expect(batchLosses[i]!, `${backend}: logged vs second read, batch ${i}`).to.be.closeTo(secondRead[i]!, 1e-5 * Math.max(1, secondRead[i]!));
+      }
+      // No shuffling, 16 equal batches: each epoch's logged loss is the mean of its batch losses.
+      const epochMeans = Array.from({ length: EPOCHS }, (_, e) => batchLosses.slice(e * BATCHES, (e + 1) * BATCHES).reduce((a, b) => a + b, 0) / BATCHES);
+      result.history.loss.forEach((value, e) => expect(value, `${backend}: history.loss[${e}]`).to.be.closeTo(epochMeans[e]!, 1e-6));
+      expect(result.history.loss[EPOCHS - 1], `${backend}: last epoch vs first`).to.be.below(result.history.loss[0]!);
+
+      console.log(`      ${backend}: fit ${result.fitMs.toFixed(0)} ms, timer fired ${result.timerTicks} times, long tasks ${JSON.stringify(result.longTasks)}`);
+      expect(result.longTasks, `${backend}: main-thread tasks over 50 ms during fit`).to.deep.equal([]);
+      expect(result.timerTicks, `${backend}: a 10 ms timer fired during fit`).to.be.above(0);
+      expect(result.tensorsLeft, `${backend}: tensors left after training`).to.equal(0);
+
+      const chart = await page.evaluate(([title, history]) => (globalThis as unknown as { losskitPage: TrainerPage }).losskitPage.drawLossChart(title, history), [`Trainer.fit on ${backend}`, result.history] as const);
+      expect([chart.lines, chart.points], `${backend}: chart lines and points`).to.deep.equal([1, EPOCHS]);
+      expect(chart.data).to.deep.equal(result.history.loss.map((value, e) => ({ epoch: e + 1, value, series: 'loss' })));
+    });
+  }
+
+  it('leaves a screenshot of the loss charts, with no page error', async () => {
+    mkdirSync(outputDir, { recursive: true });
+    await page.screenshot({ path: path.join(outputDir, 'trainer-fit-backends.png'), fullPage: true });
+    expect(pageErrors).to.deep.equal([]);
+  });
+});
