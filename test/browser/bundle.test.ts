@@ -78,7 +78,7 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
   });
 
   it('the bundled Trainer fits, evaluates and predicts in a worker-like global (no process, Buffer or require); the default logger prints to the console', async () => {
-    const { code } = await bundleForBrowser(
+    const { code, inputs } = await bundleForBrowser(
       `import * as tf from '@tensorflow/tfjs';
        import '@losskit/loss-mse';
        import { Trainer } from '@losskit/trainer';
@@ -100,13 +100,20 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
          const saveToPath = await trainer.save('runs/model').then(() => '', (e) => e.message);
          const checkpoint = await trainer.fit(x, y, { epochs: 1, checkpoint: { dir: 'runs/ckpt' } }).then(() => '', (e) => e.message);
          trainer.dispose();
+         // The page imported no wasm backend: forcing it says which imports to add; auto takes cpu.
+         const wasm = await new Trainer({ model, optimizer: 'sgd', loss: 'mse', backend: 'wasm', verbose: 0 }).ready().then(() => '', (e) => e.message);
+         const auto = new Trainer({ model, optimizer: 'sgd', loss: 'mse', logger: (line) => lines.push(line) });
+         await auto.ready();
+         auto.dispose();
          tf.dispose([x, y]);
          model.dispose();
-         return { loss: history.history.loss, evaluated: evaluated.loss, predictedShape, lines, saveToPath, checkpoint };
+         return { loss: history.history.loss, evaluated: evaluated.loss, predictedShape, lines, saveToPath, checkpoint, wasm };
        };`,
       path.join(repoRoot, 'packages/trainer'),
     );
-    const result = await runInWorkerLikeGlobal<{ loss: number[]; evaluated: number; predictedShape: number[]; lines: string[]; saveToPath: string; checkpoint: string }>(code);
+    const result = await runInWorkerLikeGlobal<{ loss: number[]; evaluated: number; predictedShape: number[]; lines: string[]; saveToPath: string; checkpoint: string; wasm: string }>(code);
+    // A cpu page holds no wasm backend: the trainer loads backends the page imported, nothing more.
+    expect(inputs.filter((file) => /tfjs-backend-wasm|wasm-training/.test(file))).to.deep.equal([]);
     expect(result.loss).to.have.length(8);
     expect(result.loss[7]!).to.be.below(result.loss[0]! * 0.5);
     expect(result.evaluated).to.be.a('number').and.be.below(result.loss[0]!);
@@ -117,6 +124,8 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
     expect(result.saveToPath).to.include('save "runs/model": a directory path needs Node\'s file system');
     expect(result.saveToPath).to.include("'indexeddb://name'");
     expect(result.checkpoint).to.include('writes checkpoint directories, which needs Node');
+    expect(result.wasm).to.include("cannot be used: add `import '@tensorflow/tfjs-backend-wasm'`");
+    expect(result.lines.at(-1)).to.match(/^\[losskit\] backend: cpu \(auto fallback; tensorflow: @tensorflow\/tfjs-node runs only in Node; wasm: add `import '@tensorflow\/tfjs-backend-wasm'`/);
   });
 
   it('the checks catch a Node-only module: core\'s Node discovery does not bundle', async () => {
