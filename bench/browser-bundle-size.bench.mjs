@@ -6,6 +6,9 @@ import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const resolveDir = new URL('../examples/browser-training/', import.meta.url).pathname;
+// The trainer page resolves from the trainer package itself ('@losskit/trainer' as its own
+// name; the same single copy of tfjs, core and loss-mse as the other pages).
+const trainerDir = new URL('../packages/trainer/', import.meta.url).pathname;
 const TARGET_ADDED_KB = 75;
 
 const MODEL = `
@@ -24,13 +27,18 @@ import '@losskit/loss-mse';
 import { getLossRegistry } from '@losskit/core';${MODEL}
 model.compile({ optimizer: 'adam', loss: (await getLossRegistry().resolve('mse')).asTfjsLoss() });
 await model.fit(x, y, { epochs: 1 });`,
+  'core + loss-mse + trainer': `import * as tf from '@tensorflow/tfjs';
+import '@losskit/loss-mse';
+import { Trainer } from '@losskit/trainer';${MODEL}
+const trainer = new Trainer({ model, optimizer: 'adam', loss: 'mse', backend: 'cpu' });
+await trainer.fit(x, y, { epochs: 1 });`,
 };
 
 /** Minified and gzipped size of one page bundle, in KB (1,000 bytes), or why it does not bundle. */
-async function size(contents) {
+async function size(contents, from = resolveDir) {
   try {
     const result = await esbuild.build({
-      stdin: { contents, resolveDir, loader: 'js' },
+      stdin: { contents, resolveDir: from, loader: 'js' },
       bundle: true,
       platform: 'browser',
       format: 'esm',
@@ -62,8 +70,8 @@ function largestExtras(metafile) {
 
 const baseline = await size(PAGES['tfjs only']);
 console.log(JSON.stringify({ bench: 'browser-bundle-size', case: 'tfjs only', minifiedKB: baseline.minifiedKB, gzipKB: baseline.gzipKB }));
-for (const name of ['core + loss-mse']) {
-  const page = await size(PAGES[name]);
+for (const name of ['core + loss-mse', 'core + loss-mse + trainer']) {
+  const page = await size(PAGES[name], name.includes('trainer') ? trainerDir : resolveDir);
   if (page.error) {
     console.log(JSON.stringify({ bench: 'browser-bundle-size', case: name, error: page.error }));
     continue;

@@ -18,9 +18,13 @@ import { freshSeed } from './fit/shuffle.js';
 import { ArraySource, type BatchSource } from './fit/sources.js';
 import type { StepPlan } from './fit/step.js';
 import { createYielder } from './fit/yielder.js';
-import { saveTrainer, type CheckpointOptions } from './persistence/index.js';
-import { openCheckpointRun, type CheckpointRun } from './persistence/checkpoint-run.js';
-import { loadTrainer, resumeTrainer, type RestoredTrainerOptions, type TrainerLoadOptions } from './persistence/trainer-load.js';
+import type { CheckpointOptions } from './persistence/checkpoints.js';
+import type { CheckpointRun } from './persistence/checkpoint-run.js';
+import type { RestoredTrainerOptions, TrainerLoadOptions } from './persistence/trainer-load.js';
+
+// File-system persistence (node:fs) is loaded only when a save, load or checkpoint needs it, and
+// through the package import that resolves to stand-ins in a browser (see package.json "imports").
+const nodePersistence = () => import('#node-persistence');
 
 export interface TrainerOptions {
   model: tf.LayersModel;
@@ -312,7 +316,7 @@ export class Trainer {
       return options;
     }
     const resume = options.resume === true;
-    this.checkpointRun = await openCheckpointRun(this, options.checkpoint, { resume, epochs: options.epochs ?? 1, logger: this.logger });
+    this.checkpointRun = await (await nodePersistence()).openCheckpointRun(this, options.checkpoint, { resume, epochs: options.epochs ?? 1, logger: this.logger });
     const resumed = this.checkpointRun.resumed;
     if (!resume) return options;
     if (!resumed) return { ...options, initialEpoch: 0 };
@@ -329,7 +333,7 @@ export class Trainer {
   async save(dir: string): Promise<void> {
     await this.ready();
     const seed = this.lastFitSeed ?? this.seed;
-    await saveTrainer(this, dir, seed !== undefined ? { seed } : {});
+    await (await nodePersistence()).saveTrainer(this, dir, seed !== undefined ? { seed } : {});
   }
 
   /**
@@ -337,13 +341,13 @@ export class Trainer {
    * counter, losses re-resolved by name (discovering conventionally named plugin packages;
    * `plugins` adds packages the application trusts; the saved list is never imported).
    */
-  static load(dir: string, options: TrainerLoadOptions = {}): Promise<Trainer> {
-    return loadTrainer(dir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
+  static async load(dir: string, options: TrainerLoadOptions = {}): Promise<Trainer> {
+    return (await nodePersistence()).loadTrainer(dir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
   }
 
   /** Loads the newest complete checkpoint of the run in `checkpointDir` (or of `runId`; see `load`); fit on with `resume: true`. */
-  static resume(checkpointDir: string, options: TrainerLoadOptions & { runId?: string } = {}): Promise<Trainer> {
-    return resumeTrainer(checkpointDir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
+  static async resume(checkpointDir: string, options: TrainerLoadOptions & { runId?: string } = {}): Promise<Trainer> {
+    return (await nodePersistence()).resumeTrainer(checkpointDir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
   }
 
   private stopRequested(): boolean {

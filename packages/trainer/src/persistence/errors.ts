@@ -87,7 +87,7 @@ export class CheckpointLockedError extends TrainerFileError {
     readonly root: string,
     readonly holder: LockHolder,
   ) {
-    const who = holder.pid === process.pid ? 'this process (another fit or resume in it)' : `process ${holder.pid} on ${holder.host}`;
+    const who = holder.pid === currentPid() ? 'this process (another fit or resume in it)' : `process ${holder.pid} on ${holder.host}`;
     super(
       `The checkpoint directory ${root} is in use by ${who}: run '${holder.runId}' (${holder.purpose}) holds it since ` +
         `${holder.since}. Wait for it to finish, stop it, or use another checkpoint directory. A lock left by a process ` +
@@ -123,4 +123,9 @@ function explainCode(code: string): string {
 export function errnoCode(error: unknown): string | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/** This process's id (Node); undefined in a browser, read without naming `process` there. */
+function currentPid(): number | undefined {
+  return (globalThis as { process?: { pid?: number } }).process?.pid;
 }

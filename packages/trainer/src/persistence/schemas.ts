@@ -1,4 +1,5 @@
-import { isValidPackageName, REDUCTIONS, z } from '@losskit/core';
+import { isValidPackageName, REDUCTIONS } from '@losskit/core';
+import * as z from 'zod';
 
 /**
  * Schemas of the files a save holds. Everything read back is checked against them before any
