@@ -34,7 +34,7 @@ async function pageFiles(): Promise<PageFiles> {
     ['/', htmlPage('losskit: seed model, loss "mse" by name', 'page', 'losskitPage')],
     ['/blank', { body: '<!doctype html><html><body></body></html>', type: 'text/html' }],
   ]);
-  // The trainer's backend choice on its own (the trainer's entry does not bundle for browsers yet).
+  // The trainer's backend choice on its own.
   const backendPage = await bundleForBrowser(
     `export * as tf from '@tensorflow/tfjs';\nexport { selectBackend } from './dist/backend.js';`,
     path.join(repoRoot, 'packages/trainer'),
@@ -182,7 +182,10 @@ describe('in a real browser (headless Chromium)', function () {
     });
     expect(result.kept).to.deep.equal({ backend: 'webgl', reason: 'auto: kept the backend the application activated (tf.setBackend)' });
     expect(result.active).to.equal('webgl');
-    expect(result.webgpu).to.match(/^Backend 'webgpu' \(forced by the backend option\) cannot be used: @tensorflow\/tfjs-backend-webgpu is not installed/);
+    // A bundle holds only the backends the page imported: the message says which import to add.
+    expect(result.webgpu).to.equal(
+      "Backend 'webgpu' (forced by the backend option) cannot be used: add `import '@tensorflow/tfjs-backend-webgpu'` to the page to train on webgpu",
+    );
     // No process.stderr in a page: the default logger writes to the console.
     expect(consoleLines).to.include('[losskit] backend: webgl (auto: kept the backend the application activated (tf.setBackend))');
   });
