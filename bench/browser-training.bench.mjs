@@ -1,9 +1,12 @@
 // Trainer.fit vs model.fit in a real browser (Debian's headless Chromium, as the browser test
 // drives it): the seed model, the same data and initial weights, on cpu, wasm and webgl
 // (SwiftShader). The page (examples/browser-training/src/trainer-page.js, `timeFits`) runs
-// the pairs back to back, alternating which goes first, first pair excluded as warm-up; the
-// ratio is the median of the per-pair throughput ratios (model.fit ms / Trainer.fit ms), so
-// slow drifts of this shared machine cancel out. Target (issue 12): >= 0.95 on every backend.
+// the contenders back to back in rounds, alternating the order, first round excluded as
+// warm-up; the ratio is the median of the per-round throughput ratios (model.fit ms /
+// Trainer.fit ms), so slow drifts of this shared machine cancel out. Both with their default
+// yieldEvery (model.fit without callbacks never yields; the Trainer yields every 25 ms); a
+// Trainer with yieldEvery 'never' is measured beside them to show what those turns cost.
+// Target (issue 12): >= 0.95 on every backend.
 // The page is bundled and served by test/browser's helpers (TypeScript, loaded through tsx).
 import { tsImport } from 'tsx/esm/api';
 
@@ -45,6 +48,9 @@ if (missing) {
           ratio_of_medians: Number((result.modelFitMs / result.trainerMs).toFixed(3)),
           trainer_ms: Number(result.trainerMs.toFixed(1)),
           model_fit_ms: Number(result.modelFitMs.toFixed(1)),
+          // The Trainer with yieldEvery 'never' (no event-loop turns, the page frozen as under model.fit):
+          ratio_yield_never: Number(result.ratioYieldNever.toFixed(3)),
+          trainer_yield_never_ms: Number(result.trainerYieldNeverMs.toFixed(1)),
           samples: result.samples,
           batch: result.batchSize,
           epochs: result.epochs,

@@ -77,38 +77,37 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 /**
  * `Trainer.fit` ('mse' by name) and `model.fit` (the same loss as a closure) on the same model,
- * data and initial weights, `reps` pairs back to back (plus one warm-up pair), alternating
- * which goes first. Each's default yieldEvery unless `yieldEvery` is given for the Trainer;
- * verbose 0. Returns the median per-pair
- * throughput ratio Trainer / model.fit (model.fit ms / Trainer ms) and the median times.
+ * data and initial weights, `reps` rounds (plus one warm-up round), each round running every
+ * contender back to back, alternating the order. Each's default yieldEvery and verbose 0;
+ * a third contender, the Trainer with yieldEvery 'never', shows what the page's event-loop
+ * turns cost. Returns the median per-round throughput ratios to model.fit (model.fit ms /
+ * Trainer ms) and the median times.
  */
-export async function timeFits({ backend, wasmPath, reps = 9, samples = 1024, batchSize = 32, epochs = 2, yieldEvery }) {
+export async function timeFits({ backend, wasmPath, reps = 9, samples = 1024, batchSize = 32, epochs = 2 }) {
   await useBackend(backend, wasmPath);
   const { x, y } = seedData(samples);
-  const trainerModel = buildModel();
-  const fitModel = buildModel();
-  const initial = trainerModel.getWeights().map((w) => w.clone());
+  const models = [buildModel(), buildModel(), buildModel()];
+  const initial = models[0].getWeights().map((w) => w.clone());
   const options = { epochs, batchSize, shuffle: true, verbose: 0 };
   const closure = (yTrue, yPred) => tf.mean(tf.square(tf.sub(yTrue, yPred)), -1);
-  // Each contender gets a fresh optimizer from the same initial weights, outside the timing.
-  const contenders = [
-    async (optimizer) => {
-      trainerModel.setWeights(initial);
-      const trainer = new Trainer({ model: trainerModel, optimizer, loss: 'mse', backend, verbose: 0 });
-      await trainer.ready();
-      return { run: () => trainer.fit(x, y, yieldEvery === undefined ? options : { ...options, yieldEvery }), dispose: () => trainer.dispose() };
-    },
-    async (optimizer) => {
-      fitModel.setWeights(initial);
-      fitModel.compile({ optimizer, loss: closure });
-      return { run: () => fitModel.fit(x, y, options), dispose: () => {} };
-    },
-  ];
-  const times = [[], []];
+  const trainerFit = (fitOptions) => async (model, optimizer) => {
+    const trainer = new Trainer({ model, optimizer, loss: 'mse', backend, verbose: 0 });
+    await trainer.ready();
+    return { run: () => trainer.fit(x, y, fitOptions), dispose: () => trainer.dispose() };
+  };
+  const modelFit = async (model, optimizer) => {
+    model.compile({ optimizer, loss: closure });
+    return { run: () => model.fit(x, y, options), dispose: () => {} };
+  };
+  // Each gets a fresh optimizer and the same initial weights, outside the timing.
+  const contenders = [trainerFit(options), modelFit, trainerFit({ ...options, yieldEvery: 'never' })];
+  const times = contenders.map(() => []);
   for (let rep = 0; rep <= reps; rep++) {
-    for (const i of rep % 2 === 0 ? [0, 1] : [1, 0]) {
+    const order = rep % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+    for (const i of order) {
+      models[i].setWeights(initial);
       const optimizer = tf.train.adam(0.001);
-      const { run, dispose } = await contenders[i](optimizer);
+      const { run, dispose } = await contenders[i](models[i], optimizer);
       const start = performance.now();
       await run();
       if (rep > 0) times[i].push(performance.now() - start);
@@ -117,13 +116,15 @@ export async function timeFits({ backend, wasmPath, reps = 9, samples = 1024, ba
     }
   }
   tf.dispose([x, y, ...initial]);
-  trainerModel.dispose();
-  fitModel.dispose();
+  models.forEach((model) => model.dispose());
+  const ratioTo = (i) => median(times[i].map((ms, rep) => times[1][rep] / ms));
   return {
     backend: tf.getBackend(),
-    ratio: median(times[0].map((trainerMs, rep) => times[1][rep] / trainerMs)),
+    ratio: ratioTo(0),
+    ratioYieldNever: ratioTo(2),
     trainerMs: median(times[0]),
     modelFitMs: median(times[1]),
+    trainerYieldNeverMs: median(times[2]),
     samples,
     batchSize,
     epochs,
