@@ -126,7 +126,7 @@ describe('in a real browser (headless Chromium)', function () {
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('trains the same run inside a dedicated Web Worker (cpu, wasm): the same losses, the main thread stays free', async () => {
+  it('trains the same run with Trainer.fit inside a dedicated Web Worker (cpu, wasm): the same losses as model.fit on the main thread, the main thread stays free', async () => {
     const page = await browser!.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -153,7 +153,7 @@ describe('in a real browser (headless Chromium)', function () {
       expect(result.backend).to.equal(backend);
       // Posted epoch by epoch as it trained, and the same as the history it ended with.
       expect(result.epochLosses).to.deep.equal(result.loss);
-      // The same seeded run as on the main thread: each epoch's loss is the mean of its 16 equal batches.
+      // The same seeded run as model.fit's on the main thread: each epoch's loss is the mean of its 16 equal batches.
       const expected = mainThreadEpochLosses[backend]!;
       result.loss.forEach((value, epoch) => expect(value, `${backend} worker, epoch ${epoch + 1}`).to.be.closeTo(expected[epoch]!, 1e-6));
       expect(result.tensorsLeft, `${backend}: tensors left in the worker`).to.equal(0);
