@@ -97,10 +97,13 @@ export class SingleResolvedLoss extends BaseResolvedLoss {
     readonly reduction: Reduction,
   ) {
     super();
-    this.terms = [{ name, weight: 1 }];
   }
 
-  readonly terms: readonly LossTerm[];
+  // A getter, not a field: resolution is hot (a trainer resolves per output, tools resolve in
+  // loops) and most callers never ask for the terms of a single loss.
+  get terms(): readonly LossTerm[] {
+    return [{ name: this.name, weight: 1 }];
+  }
 
   private prepared = false;
 
