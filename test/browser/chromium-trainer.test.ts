@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from './bundle.js';
@@ -48,9 +50,10 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
     }
     server = await servePage(
       new Map([
-        ...(await esbuildPage(exampleDirs.training, { 'trainer-page': 'src/trainer-page.js' })),
+        ...(await esbuildPage(exampleDirs.training, { 'trainer-page': 'src/trainer-page.js', 'plugins-page': 'src/plugins-page.js' })),
         ...wasmBinaries(exampleDirs.training),
         ['/', htmlPage('losskit: Trainer.fit, loss "mse" by name', 'trainer-page', 'losskitPage')],
+        ['/plugins', htmlPage('losskit: loss plugins in a page', 'plugins-page', 'losskitPlugins')],
       ]),
     );
     browser = await launchChromium();
@@ -95,6 +98,42 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       expect(chart.data).to.deep.equal(result.history.loss.map((value, e) => ({ epoch: e + 1, value, series: 'loss' })));
     });
   }
+
+  it('ssim, ms-ssim-l1, total-variation, charbonnier and the third-party huber resolve by name in a page and compute what tfjs cpu computes in Node', async () => {
+    type Computed = { backend: string; results: Record<string, { perSample: number[]; gradientAbsSum: number }> };
+    // The reference: the same module in a Node process of its own (importing huber replaces
+    // core's catalog 'huber', which this test process must keep), on tfjs's cpu backend.
+    const script = `const page = await import(${JSON.stringify(pathToFileURL(path.join(exampleDirs.training, 'src/plugins-page.js')).href)});
+      console.log(JSON.stringify(await page.computeLosses({ backend: 'cpu' })));`;
+    const reference = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').at(-1)!) as Computed;
+    const pluginsTab = await browser!.newPage();
+    pluginsTab.on('pageerror', (error) => pageErrors.push(error.message));
+    await pluginsTab.goto(server!.url + 'plugins');
+    await pluginsTab.waitForFunction("'losskitPlugins' in window");
+    for (const backend of BACKENDS) {
+      const started = Date.now();
+      const computed = (await pluginsTab.evaluate(
+        (backend) => (globalThis as unknown as { losskitPlugins: { computeLosses(o: object): Promise<unknown> } }).losskitPlugins.computeLosses({ backend, wasmPath: '/wasm/' }),
+        backend,
+      )) as Computed;
+      let worst = 0;
+      for (const [name, { perSample }] of Object.entries(computed.results)) {
+        perSample.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - reference.results[name]!.perSample[i]!) / Math.max(1, Math.abs(value)))));
+      }
+      console.log(`      ${backend}: ${Date.now() - started} ms, largest difference to Node's cpu ${worst.toExponential(1)}`);
+      expect(computed.backend).to.equal(backend);
+      expect(Object.keys(computed.results)).to.deep.equal(['ssim', 'ms-ssim-l1', 'total-variation', 'charbonnier', 'huber']);
+      const tolerance = 1e-5;
+      for (const [name, { perSample, gradientAbsSum }] of Object.entries(computed.results)) {
+        const expected = reference.results[name]!;
+        expect(perSample.length, `${name} on ${backend}: per-sample values`).to.equal(expected.perSample.length).and.to.be.at.least(2);
+        perSample.forEach((value, i) => expect(value, `${name} on ${backend}, sample ${i}`).to.be.closeTo(expected.perSample[i]!, tolerance * Math.max(1, Math.abs(expected.perSample[i]!))));
+        expect(gradientAbsSum, `${name} on ${backend}: gradient`).to.be.closeTo(expected.gradientAbsSum, tolerance * Math.max(1, expected.gradientAbsSum));
+        expect(expected.gradientAbsSum, `${name}: a non-zero gradient`).to.be.above(0);
+      }
+    }
+    await pluginsTab.close();
+  });
 
   it('leaves a screenshot of the loss charts, with no page error', async () => {
     mkdirSync(outputDir, { recursive: true });
