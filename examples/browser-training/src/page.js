@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@losskit/loss-mse'; // in a browser, importing a plugin is what registers its losses
 import { getLossRegistry } from '@losskit/core';
 import { renderLossChart } from '@losskit/trainer/chart';
-import { buildModel, seedData, useBackend } from './seed.js';
+import { batchLossRecorder, buildModel, seedData, useBackend } from './seed.js';
 
 /**
  * Watches the main thread while something runs: a 10 ms timer's ticks, and every task longer
@@ -32,9 +32,8 @@ export function watchResponsiveness() {
 }
 
 /**
- * Trains the seed model on `backend` and returns what was logged, plus a second, independent
- * read of every batch loss: before each batch, the loss of that batch at the current weights
- * (what `fit` is about to log), computed outside `fit` and read asynchronously.
+ * Trains the seed model on `backend` with model.fit and returns what was logged, plus a second,
+ * independent read of every batch loss (see batchLossRecorder in seed.js).
  */
 export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5 }) {
   await useBackend(backend, wasmPath);
@@ -46,8 +45,7 @@ export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSi
   const optimizer = tf.train.adam(0.01);
   model.compile({ optimizer, loss: loss.asTfjsLoss() });
 
-  const batchLosses = [];
-  const secondRead = [];
+  const recorder = batchLossRecorder(loss, model, x, y, batchSize);
   let fitMs = 0;
   let responsiveness;
   const watch = watchResponsiveness();
@@ -59,20 +57,7 @@ export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSi
       shuffle: false,
       // Yield to the page after every batch, so timers and input run while it trains.
       yieldEvery: 'batch',
-      callbacks: {
-        onBatchBegin: async (batch) => {
-          const value = tf.tidy(() => {
-            const start = batch * batchSize;
-            const size = Math.min(batchSize, samples - start);
-            return loss.compute(y.slice(start, size), model.predict(x.slice(start, size)));
-          });
-          secondRead.push((await value.data())[0]);
-          value.dispose();
-        },
-        onBatchEnd: async (_batch, logs) => {
-          batchLosses.push(logs.loss);
-        },
-      },
+      callbacks: recorder.callbacks,
     });
   } finally {
     fitMs = performance.now() - started;
@@ -81,7 +66,7 @@ export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSi
     model.dispose();
     optimizer.dispose();
   }
-  return { backend: tf.getBackend(), fitMs, batchLosses, secondRead, ...responsiveness, tensorsLeft: tf.memory().numTensors - tensorsBefore };
+  return { backend: tf.getBackend(), fitMs, batchLosses: recorder.batchLosses, secondRead: recorder.secondRead, ...responsiveness, tensorsLeft: tf.memory().numTensors - tensorsBefore };
 }
 
 /**

@@ -26,3 +26,25 @@ export async function useBackend(backend, wasmPath) {
   if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' is not available here`);
   await tf.ready();
 }
+
+/**
+ * fit callbacks that record each batch's logged loss (`batchLosses`) and a second, independent
+ * read of it (`secondRead`): before each batch, the loss of that batch at the current weights
+ * (what fit is about to log), computed outside fit with `loss` and read asynchronously.
+ * Batches are taken in order (fit with shuffle: false).
+ */
+export function batchLossRecorder(loss, model, x, y, batchSize) {
+  const batchLosses = [];
+  const secondRead = [];
+  const samples = x.shape[0];
+  const onBatchBegin = async (batch) => {
+    const value = tf.tidy(() => {
+      const start = batch * batchSize;
+      const size = Math.min(batchSize, samples - start);
+      return loss.compute(y.slice(start, size), model.predict(x.slice(start, size)));
+    });
+    secondRead.push((await value.data())[0]);
+    value.dispose();
+  };
+  return { batchLosses, secondRead, callbacks: { onBatchBegin, onBatchEnd: (_batch, logs) => batchLosses.push(logs.loss) } };
+}

@@ -6,18 +6,16 @@ import * as tf from '@tensorflow/tfjs';
 import '@losskit/loss-mse'; // importing the plugin registers 'mse' (no discovery in a browser)
 import { getLossRegistry } from '@losskit/core';
 import { Trainer } from '@losskit/trainer';
-import { buildModel, seedData, useBackend } from './seed.js';
+import { batchLossRecorder, buildModel, seedData, useBackend } from './seed.js';
 import { drawLossChart, watchResponsiveness } from './page.js';
 
 export { drawLossChart };
 
 /**
  * Trains the seed model on `backend` with `Trainer.fit` and returns the history, every logged
- * batch loss, and a second, independent read of each: before each batch, the loss of that
- * batch at the current weights (what fit is about to log), computed outside fit and read
- * asynchronously. `yieldEvery` is the trainer's time budget between event-loop turns: 10 ms
- * keeps every main-thread task well under the 50 ms a browser counts as long, even on a
- * loaded machine.
+ * batch loss, and a second, independent read of each (see batchLossRecorder in seed.js).
+ * `yieldEvery` is the trainer's time budget between event-loop turns: 10 ms keeps every
+ * main-thread task well under the 50 ms a browser counts as long, even on a loaded machine.
  */
 export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5, yieldEvery = 10 }) {
   await useBackend(backend, wasmPath);
@@ -29,17 +27,7 @@ export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize
   const trainer = new Trainer({ model, optimizer, loss: 'mse', backend, verbose: 0 });
   await trainer.ready();
 
-  const batchLosses = [];
-  const secondRead = [];
-  const secondReadOf = async (batch) => {
-    const value = tf.tidy(() => {
-      const start = batch * batchSize;
-      const size = Math.min(batchSize, samples - start);
-      return mse.compute(y.slice(start, size), model.predict(x.slice(start, size)));
-    });
-    secondRead.push((await value.data())[0]);
-    value.dispose();
-  };
+  const recorder = batchLossRecorder(mse, model, x, y, batchSize);
   let history;
   let fitMs;
   let responsiveness;
@@ -51,7 +39,7 @@ export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize
       batchSize,
       shuffle: false,
       yieldEvery,
-      callbacks: { onBatchBegin: (batch) => secondReadOf(batch), onBatchEnd: (_batch, logs) => batchLosses.push(logs.loss) },
+      callbacks: recorder.callbacks,
     });
   } finally {
     fitMs = performance.now() - started;
@@ -66,8 +54,8 @@ export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize
     trainerBackend: trainer.backend.backend,
     fitMs,
     history: history.history,
-    batchLosses,
-    secondRead,
+    batchLosses: recorder.batchLosses,
+    secondRead: recorder.secondRead,
     ...responsiveness,
     tensorsLeft: tf.memory().numTensors - tensorsBefore,
   };
