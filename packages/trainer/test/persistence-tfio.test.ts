@@ -276,4 +276,53 @@ describe('Trainer.save / Trainer.load through tf.io (URLs and handlers)', functi
     model.dispose();
     loss.dispose();
   });
+
+  it('a format 2 directory (optimizer state in optimizer.bin, as earlier versions wrote) still loads and continues the run exactly', async () => {
+    const { x, y } = formulaData(48);
+    const straight = new Trainer({ model: buildMlp(8), optimizer: tf.train.adam(0.02), loss: 'mse', ...quiet });
+    const reference = await straight.fit(x, y, { ...fitOptions, epochs: 3 });
+    const first = new Trainer({ model: buildMlp(8), optimizer: tf.train.adam(0.02), loss: 'mse', ...quiet });
+    const before = await first.fit(x, y, { ...fitOptions, epochs: 1 });
+    const saved = path.join(dir, 'v2');
+    await first.save(saved);
+    const expected = await predictions(first.model, x);
+    disposeTrainer(first);
+    rewriteAsFormat2(saved);
+    expect(fs.readdirSync(saved).sort()).to.deep.equal(['losskit.json', 'model.json', 'optimizer.bin', 'weights.bin']);
+
+    const loaded = await Trainer.load(saved, { verbose: false });
+    expect(await predictions(loaded.model, x)).to.deep.equal(expected);
+    const after = await loaded.fit(x, y, { ...fitOptions, epochs: 3, initialEpoch: loaded.epochsCompleted });
+    expect([...before.history.loss!, ...after.history.loss!]).to.deep.equal(reference.history.loss);
+    tf.dispose([x, y]);
+    disposeTrainer(straight);
+    disposeTrainer(loaded);
+  });
 });
+
+/**
+ * Turns a format 3 save into the layout format 2 had: weights.bin with the model's weights only,
+ * the optimizer's slots (named slot-N, no group) in optimizer.bin named by losskit.json, no
+ * manifest in model.json.
+ */
+function rewriteAsFormat2(dir: string): void {
+  type Spec = { name: string; shape: number[]; dtype: string; group?: string };
+  const modelJson = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'losskit.json'), 'utf8'));
+  const specs = modelJson.weightsManifest[0].weights as Spec[];
+  const modelSpecs = specs.filter((spec) => spec.group !== 'optimizer');
+  const modelBytes = modelSpecs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const weights = fs.readFileSync(path.join(dir, 'weights.bin'));
+  fs.writeFileSync(path.join(dir, 'weights.bin'), weights.subarray(0, modelBytes));
+  fs.writeFileSync(path.join(dir, 'optimizer.bin'), weights.subarray(modelBytes));
+  modelJson.weightsManifest[0].weights = modelSpecs;
+  delete modelJson.userDefinedMetadata;
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+  manifest.formatVersion = 2;
+  manifest.optimizer.file = 'optimizer.bin';
+  manifest.optimizer.weights = manifest.optimizer.weights.map(({ name, spec }: { name: string; spec: Spec }, i: number) => {
+    const { group: _group, ...plain } = spec;
+    return { name, spec: { ...plain, name: `slot-${i}` } };
+  });
+  fs.writeFileSync(path.join(dir, 'losskit.json'), JSON.stringify(manifest));
+}

@@ -38,7 +38,8 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.Model
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       captured = artifacts;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+      // Sizes left out: TF.js's helper for them needs Blob, which a worker-like global may lack.
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
     { includeOptimizer: false },
   );
