@@ -30,7 +30,9 @@ export {
   MissingLossPluginError,
   type LockHolder,
 } from './persistence/errors.js';
-export type { TrainerLoadOptions } from './persistence/trainer-load.js';
+export type { TrainerLoadOptions } from './persistence/build-trainer.js';
+export type { TrainerLocation } from './persistence/location.js';
+export { saveModelWithLoss, loadModelWithLoss, type ModelWithLoss } from './persistence/model-with-loss.js';
 export { resolveOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizer.js';
 export type { Logger } from './logger.js';
 export type { Logs, TrainerCallback } from './fit/callbacks.js';

@@ -20,11 +20,14 @@ import type { StepPlan } from './fit/step.js';
 import { createYielder } from './fit/yielder.js';
 import type { CheckpointOptions } from './persistence/checkpoints.js';
 import type { CheckpointRun } from './persistence/checkpoint-run.js';
-import type { RestoredTrainerOptions, TrainerLoadOptions } from './persistence/trainer-load.js';
+import type { RestoredTrainerOptions, TrainerLoadOptions } from './persistence/build-trainer.js';
+import { isDirectoryPath, type TrainerLocation } from './persistence/location.js';
 
 // File-system persistence (node:fs) is loaded only when a save, load or checkpoint needs it, and
 // through the package import that resolves to stand-ins in a browser (see package.json "imports").
 const nodePersistence = () => import('#node-persistence');
+// tf.io persistence works everywhere; loaded on first use, so a page that never saves can leave it in a chunk of its own.
+const ioPersistence = () => import('./persistence/io-persistence.js');
 
 export interface TrainerOptions {
   model: tf.LayersModel;
@@ -326,23 +329,32 @@ export class Trainer {
   }
 
   /**
-   * Writes the model (loadable by plain tf.loadLayersModel), the optimizer state and the loss
-   * specs by canonical name with their plugin packages to `dir`: into a missing or empty
-   * directory, or atomically over a previous save; anything else there is refused (SaveTargetError).
+   * Saves the model (loadable by plain tf.loadLayersModel), the optimizer state and the loss
+   * specs by canonical name with their plugin packages, epoch counter, seed and options.
+   * `target` is a directory path (Node: written into a missing or empty directory, or atomically
+   * over a previous save; anything else there is refused with SaveTargetError), a tf.io URL
+   * ('indexeddb://name', 'localstorage://name', 'downloads://name', ...) or a tf.io handler;
+   * through tf.io the losskit manifest travels in the artifacts' userDefinedMetadata.
    */
-  async save(dir: string): Promise<void> {
+  async save(target: TrainerLocation): Promise<void> {
     await this.ready();
     const seed = this.lastFitSeed ?? this.seed;
-    await (await nodePersistence()).saveTrainer(this, dir, seed !== undefined ? { seed } : {});
+    const extras = seed !== undefined ? { seed } : {};
+    if (isDirectoryPath(target)) await (await nodePersistence()).saveTrainer(this, target, extras);
+    else await (await ioPersistence()).saveTrainerTo(this, target, extras);
   }
 
   /**
-   * Restores a trainer written by `save` or a checkpoint directory: model, optimizer state, epoch
-   * counter, losses re-resolved by name (discovering conventionally named plugin packages;
-   * `plugins` adds packages the application trusts; the saved list is never imported).
+   * Restores a trainer written by `save` (a directory, a tf.io URL such as 'indexeddb://name' or
+   * 'https://host/model/model.json', or a tf.io handler) or a checkpoint directory: model,
+   * optimizer state, epoch counter, losses re-resolved by name (in Node discovering
+   * conventionally named plugin packages; `plugins` adds packages the application trusts; the
+   * saved list is never imported). What is read is checked as untrusted input.
    */
-  static async load(dir: string, options: TrainerLoadOptions = {}): Promise<Trainer> {
-    return (await nodePersistence()).loadTrainer(dir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
+  static async load(source: TrainerLocation, options: TrainerLoadOptions = {}): Promise<Trainer> {
+    const build = (restored: RestoredTrainerOptions) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions);
+    if (isDirectoryPath(source)) return (await nodePersistence()).loadTrainer(source, options, build);
+    return (await ioPersistence()).loadTrainerFrom(source, options, build);
   }
 
   /** Loads the newest complete checkpoint of the run in `checkpointDir` (or of `runId`; see `load`); fit on with `resume: true`. */

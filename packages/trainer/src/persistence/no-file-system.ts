@@ -20,3 +20,5 @@ export const openCheckpointRun: typeof node.openCheckpointRun = (_trainer, optio
       `fit: checkpoint: { dir: ${JSON.stringify(options?.dir)} } writes checkpoint directories, which needs Node's file system. In a browser, save the trainer from a callback instead (new SaveBest(trainer, { dir: 'indexeddb://best' })).`,
     ),
   );
+export const saveModelFiles: typeof node.saveModelFiles = (dir) => Promise.reject(needsFiles('saveModelWithLoss', dir));
+export const loadModelFiles: typeof node.loadModelFiles = (dir) => Promise.reject(needsFiles('loadModelWithLoss', dir));

@@ -5,3 +5,4 @@
 export { saveTrainer } from './trainer-files.js';
 export { loadTrainer, resumeTrainer } from './trainer-load.js';
 export { openCheckpointRun } from './checkpoint-run.js';
+export { saveModelFiles, loadModelFiles } from './model-files.js';

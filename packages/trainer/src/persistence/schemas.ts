@@ -8,8 +8,14 @@ import * as z from 'zod';
  */
 
 export const FORMAT = 'losskit-trainer';
-/** Bumped when a change makes older readers misread new files (2: one copy of losses, weights, metrics; run ids). */
-export const FORMAT_VERSION = 2;
+/**
+ * Bumped when a change makes older readers misread new files (2: one copy of losses, weights,
+ * metrics; run ids. 3: the optimizer state travels in the model's weights, group 'optimizer',
+ * and the manifest in model.json's userDefinedMetadata, so any tf.io handler carries a save).
+ */
+export const FORMAT_VERSION = 3;
+/** Versions this reader loads: 2 kept the optimizer state in optimizer.bin. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [2, 3];
 
 const name = (max: number) => z.string().min(1).max(max);
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -30,7 +36,7 @@ const savedSingleSpec = z.strictObject({
   package: z.strictObject({ name: packageName, version: name(64) }).optional(),
 });
 const savedSumSpec = z.strictObject({ sum: z.array(savedSingleSpec).min(1).max(256), reduction: z.enum(REDUCTIONS) });
-const savedSpec = z.union([savedSingleSpec, savedSumSpec]);
+export const savedSpec = z.union([savedSingleSpec, savedSumSpec]);
 const outputName = name(1024);
 
 export const savedLossesSchema = z.union([savedSpec, z.array(savedSpec).min(1).max(4096), z.record(outputName, savedSpec)]);
@@ -58,14 +64,15 @@ export const savedOptimizerSchema = z.strictObject({
   config: z.record(z.string().max(256), json),
   weights: z.array(z.strictObject({ name: name(1024), spec: weightSpecSchema })).max(1 << 20),
   extras: z.record(z.string().max(64), finite),
-  file: relativeFile,
+  /** Format 2 only: the file holding the optimizer state (format 3 keeps it in the model's weights). */
+  file: relativeFile.optional(),
 });
 
 const historySchema = z.record(name(512), z.array(finite.nullable()).max(1 << 24));
 
 export const trainerManifestSchema = z.strictObject({
   format: z.literal(FORMAT),
-  formatVersion: z.literal(FORMAT_VERSION),
+  formatVersion: z.union([z.literal(2), z.literal(FORMAT_VERSION)]),
   savedBy: z.strictObject({ package: packageName, version: name(64) }),
   losses: savedLossesSchema,
   /** Per output, in output order. */
@@ -82,7 +89,7 @@ export const trainerManifestSchema = z.strictObject({
   /** Trainer settings recorded for information: `plugins` is shown in messages, never imported. */
   trainer: z
     .strictObject({
-      backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
+      backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu']).optional(),
       plugins: z.array(name(214)).max(256).optional(),
     })
     .optional(),
@@ -90,7 +97,26 @@ export const trainerManifestSchema = z.strictObject({
 });
 
 export type TrainerManifest = z.output<typeof trainerManifestSchema>;
+
+/**
+ * The manifest as model artifacts carry it (`userDefinedMetadata.losskit`, through any tf.io
+ * handler): the same fields without the file names a directory save adds.
+ */
+export const artifactsManifestSchema = trainerManifestSchema.omit({ model: true });
+export type ArtifactsManifest = z.output<typeof artifactsManifestSchema>;
 export type SavedWeightSpec = z.output<typeof weightSpecSchema>;
+
+/** What saveModelWithLoss puts in a plain model's `userDefinedMetadata.losskitModel`. */
+export const MODEL_FORMAT = 'losskit-model';
+export const modelWithLossSchema = z.strictObject({
+  format: z.literal(MODEL_FORMAT),
+  formatVersion: z.literal(1),
+  savedBy: z.strictObject({ package: packageName, version: name(64) }),
+  loss: savedSpec,
+  /** The optimizer the model was compiled with (its class and settings; not its state). */
+  optimizer: savedOptimizerSchema.pick({ className: true, config: true }).optional(),
+});
+export type ModelWithLossManifest = z.output<typeof modelWithLossSchema>;
 
 /** The parts of a tfjs model.json losskit uses; other tfjs fields are allowed and ignored. */
 export const modelJsonSchema = z.object({
@@ -101,6 +127,7 @@ export const modelJsonSchema = z.object({
   format: z.string().max(256).optional(),
   generatedBy: z.string().max(256).optional(),
   convertedBy: z.string().max(256).nullable().optional(),
+  userDefinedMetadata: z.record(z.string().max(1024), json).optional(),
 });
 
 export type ModelJson = z.output<typeof modelJsonSchema>;
