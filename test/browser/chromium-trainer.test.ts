@@ -99,6 +99,36 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
     });
   }
 
+  it('saves the trainer to IndexedDB and loads it back: same predictions, loss re-resolved by name, same next epoch (cpu, webgl)', async () => {
+    type SaveLoad = {
+      stored: string[];
+      storedAfterRemoval: string[];
+      lossSpecs: unknown[];
+      epochsCompleted: number;
+      predictionDifference: number;
+      evaluated: number[];
+      nextEpoch: number[];
+      tensorsLeft: number;
+    };
+    for (const backend of ['cpu', 'webgl'] as const) {
+      const result = (await page.evaluate(
+        (backend) => (globalThis as unknown as { losskitPage: { saveAndLoadIndexedDB(o: object): Promise<unknown> } }).losskitPage.saveAndLoadIndexedDB({ backend, wasmPath: '/wasm/' }),
+        backend,
+      )) as SaveLoad;
+      expect(result.stored, `${backend}: tf.io.listModels() after the save`).to.include('indexeddb://losskit-seed-model');
+      expect(result.storedAfterRemoval).not.to.include('indexeddb://losskit-seed-model');
+      const [saved, restored] = result.lossSpecs;
+      expect(restored, `${backend}: the loss spec the load resolved`).to.deep.equal(saved);
+      expect(JSON.stringify(restored)).to.include('"mse"');
+      expect(result.epochsCompleted).to.equal(2);
+      expect(result.predictionDifference, `${backend}: largest prediction difference`).to.equal(0);
+      expect(result.evaluated[1], `${backend}: evaluated loss after loading`).to.equal(result.evaluated[0]);
+      // One more epoch on each from the same weights and optimizer state: the same loss.
+      expect(result.nextEpoch[1], `${backend}: next epoch's loss`).to.be.closeTo(result.nextEpoch[0]!, 1e-6);
+      expect(result.tensorsLeft, `${backend}: tensors left`).to.equal(0);
+    }
+  });
+
   it('ssim, ms-ssim-l1, total-variation, charbonnier and the third-party huber resolve by name in a page and compute what tfjs cpu computes in Node', async () => {
     type Computed = { backend: string; results: Record<string, { perSample: number[]; gradientAbsSum: number }> };
     // The reference: the same module in a Node process of its own (importing huber replaces

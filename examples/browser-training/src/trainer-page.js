@@ -119,3 +119,49 @@ export async function timeFits({ backend, wasmPath, reps = 9, samples = 1024, ba
     reps,
   };
 }
+
+/** Largest absolute difference between two tensors' values. */
+async function largestDifference(a, b) {
+  const difference = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const value = (await difference.data())[0];
+  difference.dispose();
+  return value;
+}
+
+/**
+ * Trains the seed model for two epochs, saves the trainer to IndexedDB (`indexeddb://name`),
+ * loads it back with `Trainer.load` (the loss re-resolved by name from the saved manifest) and
+ * compares: predictions, evaluated loss, and one more epoch trained by both (which also needs
+ * the optimizer's state to have come back). Removes the saved model at the end.
+ */
+export async function saveAndLoadIndexedDB({ backend, wasmPath, name = 'losskit-seed-model' }) {
+  await useBackend(backend, wasmPath);
+  const tensorsBefore = tf.memory().numTensors;
+  const url = `indexeddb://${name}`;
+  const { x, y } = seedData(256);
+  const trainer = new Trainer({ model: buildModel(), optimizer: 'adam', loss: 'mse', backend, verbose: 0 });
+  const options = { batchSize: 32, shuffle: false, verbose: 0 };
+  await trainer.fit(x, y, { ...options, epochs: 2 });
+  await trainer.save(url);
+  const stored = Object.keys(await tf.io.listModels());
+  const loaded = await Trainer.load(url, { verbose: 0, backend });
+  const epochsCompleted = loaded.epochsCompleted;
+  let result;
+  try {
+    const [before, after] = [trainer.model.predict(x), loaded.model.predict(x)];
+    const predictionDifference = await largestDifference(before, after);
+    tf.dispose([before, after]);
+    const evaluated = [(await trainer.evaluate(x, y, { batchSize: 32 })).loss, (await loaded.evaluate(x, y, { batchSize: 32 })).loss];
+    const nextEpoch = [(await trainer.fit(x, y, { ...options, epochs: 1 })).history.loss[0], (await loaded.fit(x, y, { ...options, epochs: 1 })).history.loss[0]];
+    result = { stored, lossSpecs: [trainer.lossSpecs, loaded.lossSpecs], epochsCompleted, predictionDifference, evaluated, nextEpoch };
+  } finally {
+    await tf.io.removeModel(url);
+    for (const t of [trainer, loaded]) {
+      t.dispose();
+      t.model.dispose();
+      t.optimizer.dispose();
+    }
+    tf.dispose([x, y]);
+  }
+  return { ...result, storedAfterRemoval: Object.keys(await tf.io.listModels()), tensorsLeft: tf.memory().numTensors - tensorsBefore };
+}
