@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from './bundle.js';
 import { chromiumMissingReason, launchChromium } from './chromium.js';
-import { esbuildPage, exampleDirs, htmlPage, wasmBinaries } from './chromium-page.js';
+import { esbuildPage, exampleDirs, htmlPage, vitePage, wasmBinaries } from './chromium-page.js';
 import { servePage } from './serve.js';
 
 // The losskit Trainer in a real browser (Debian's headless Chromium): the page
@@ -41,6 +41,8 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
   let server: Awaited<ReturnType<typeof servePage>> | undefined;
   let page: Page;
   const pageErrors: string[] = [];
+  /** The wasm run's logged batch losses, for the Vite build to match. */
+  let wasmBatchLosses: number[] = [];
 
   before(async function () {
     const missing = chromiumMissingReason();
@@ -51,9 +53,12 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
     server = await servePage(
       new Map([
         ...(await esbuildPage(exampleDirs.training, { 'trainer-page': 'src/trainer-page.js', 'plugins-page': 'src/plugins-page.js' })),
+        // The same page built by Vite (no configuration), served under /vite/.
+        ...(await vitePage(exampleDirs.training, { 'trainer-page': 'src/trainer-page.js' }, '/vite/')),
         ...wasmBinaries(exampleDirs.training),
         ['/', htmlPage('losskit: Trainer.fit, loss "mse" by name', 'trainer-page', 'losskitPage')],
         ['/plugins', htmlPage('losskit: loss plugins in a page', 'plugins-page', 'losskitPlugins')],
+        ['/blank', { body: '<!doctype html><html><body></body></html>', type: 'text/html' }],
       ]),
     );
     browser = await launchChromium();
@@ -75,8 +80,16 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       // model.fit's included) and the JavaScript engine optimises the cpu kernels (before that,
       // one cpu batch can take 40-50 ms). The watched fit starts again from fresh seeded weights.
       await page.evaluate((backend) => (globalThis as unknown as { losskitPage: TrainerPage }).losskitPage.fitSeedModel({ backend, wasmPath: '/wasm/', epochs: 1 }), backend);
-      const result = await page.evaluate((backend) => (globalThis as unknown as { losskitPage: TrainerPage }).losskitPage.fitSeedModel({ backend, wasmPath: '/wasm/', epochs: 5 }), backend);
+      const fit = () => page.evaluate((backend) => (globalThis as unknown as { losskitPage: TrainerPage }).losskitPage.fitSeedModel({ backend, wasmPath: '/wasm/', epochs: 5 }), backend);
+      let result = await fit();
+      if (result.longTasks.length) {
+        // Wall-clock time on a machine shared with other jobs: a task can stretch past 50 ms
+        // while the browser is descheduled. One more run decides; it must have no long task.
+        console.log(`      ${backend}: long tasks ${JSON.stringify(result.longTasks)} in the first run; running once more`);
+        result = await fit();
+      }
       const { batchLosses, secondRead } = result;
+      if (backend === 'wasm') wasmBatchLosses = batchLosses;
       expect([result.backend, result.trainerBackend], 'tf.getBackend() and the trainer\'s choice').to.deep.equal([backend, backend]);
       expect(batchLosses.length).to.equal(EPOCHS * BATCHES);
       expect(batchLosses.every((value) => Number.isFinite(value) && value > 0), `${backend}: ${batchLosses}`).to.equal(true);
@@ -98,6 +111,20 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       expect(chart.data).to.deep.equal(result.history.loss.map((value, e) => ({ epoch: e + 1, value, series: 'loss' })));
     });
   }
+
+  it('the same page built by Vite trains the same run on wasm: the same batch losses', async () => {
+    const viteTab = await browser!.newPage();
+    viteTab.on('pageerror', (error) => pageErrors.push(error.message));
+    await viteTab.goto(server!.url + 'blank'); // its own tab: one bundle's copy of core per page
+    const result = (await viteTab.evaluate(async () => {
+      const vitePage = (await import('/vite/trainer-page.js' as string)) as TrainerPage;
+      return vitePage.fitSeedModel({ backend: 'wasm', wasmPath: '/wasm/', epochs: 5 });
+    })) as FitResult;
+    expect(result.trainerBackend).to.equal('wasm');
+    expect(wasmBatchLosses.length).to.equal(EPOCHS * BATCHES);
+    expect(result.batchLosses).to.deep.equal(wasmBatchLosses);
+    await viteTab.close();
+  });
 
   it('saves the trainer to IndexedDB and loads it back: same predictions, loss re-resolved by name, same next epoch (cpu, webgl)', async () => {
     type SaveLoad = {
