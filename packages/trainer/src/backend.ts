@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+// The backend packages are loaded through the package import '#backend-modules': Node gets
+// backend-modules.ts (dynamic imports), browsers backend-modules-browser.ts (the backends the
+// page imported), so a cpu page bundles no wasm backend. Both are small: imported statically.
+import * as modules from '#backend-modules';
 import { BackendUnavailableError, TrainerInputError } from './errors.js';
 import { stderrLogger, type Logger } from './logger.js';
 
@@ -11,10 +15,6 @@ const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm',
  * selecting: auto never picks them itself, so an active one was the application's choice.
  */
 const KEPT_BY_AUTO: readonly BackendName[] = ['webgl', 'webgpu'];
-// The backend packages are loaded through the package import '#backend-modules': Node gets
-// backend-modules.ts (dynamic imports), browsers backend-modules-browser.ts (the backends the
-// page imported), so a cpu page bundles no wasm backend.
-const backendModules = () => import('#backend-modules');
 /** In a choice's reason when wasm was passed over for the model's layers (a model-specific choice). */
 const WASM_CANNOT_TRAIN = 'the model has layers wasm cannot train';
 
@@ -138,7 +138,6 @@ function checkPreference(value: string, where: string): asserts value is Backend
 
 /** Makes `name` the active backend; returns why it cannot be used, or undefined on success. */
 async function activate(name: BackendName, model: tf.LayersModel | undefined): Promise<string | undefined> {
-  const modules = await backendModules();
   const unavailable =
     name === 'tensorflow' ? await modules.loadTensorflow() : name === 'webgpu' ? await modules.loadWebgpu() : name === 'wasm' ? await modules.loadWasm() : undefined;
   if (unavailable) return unavailable;
@@ -157,7 +156,7 @@ async function activate(name: BackendName, model: tf.LayersModel | undefined): P
 
 /** Layers of `model` wasm cannot train; imports (and so registers) the wasm training kernels. */
 async function wasmBlockers(model: tf.LayersModel | undefined): Promise<string[]> {
-  const training = await (await backendModules()).loadWasmTraining();
+  const training = await modules.loadWasmTraining();
   if (!model) return [];
   if (training?.wasmTrainingSupport) return training.wasmTrainingSupport(model).unsupported;
   return [...new Set(allLayers(model).map((layer) => layer.getClassName()))].filter((name) =>

@@ -22,14 +22,9 @@ export {
   AllBatchesSkippedError,
   PlotInputError,
 } from './errors.js';
-export {
-  TrainerFileError,
-  TrainerFileSystemError,
-  SaveTargetError,
-  CheckpointLockedError,
-  MissingLossPluginError,
-  type LockHolder,
-} from './persistence/errors.js';
+export { TrainerFileError, MissingLossPluginError } from './persistence/errors.js';
+// Raised by the file-system persistence only; a module of their own, so a page that never catches them bundles none of it.
+export { TrainerFileSystemError, SaveTargetError, CheckpointLockedError, type LockHolder } from './persistence/fs-errors.js';
 export type { TrainerLoadOptions } from './persistence/build-trainer.js';
 export type { TrainerLocation } from './persistence/location.js';
 export { saveModelWithLoss, loadModelWithLoss, type ModelWithLoss } from './persistence/model-with-loss.js';

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { VersionMismatchError, type SavedLossSpec } from '@losskit/core';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { TrainerFileError } from './errors.js';
 import type { SavedOptimizer } from './optimizer-state.js';
 import { TRAINER_PACKAGE } from './package-info.js';
@@ -73,7 +73,7 @@ export function buildManifest(trainer: SavableTrainer, extras: SaveExtras, optim
  * Checks an untrusted manifest (already parsed without prototype keys): its format, its version
  * (a newer one says to upgrade), then `schema`. `where` names the file or handler it came from.
  */
-export function checkManifest<S extends z.ZodType>(raw: unknown, where: string, schema: S): z.output<S> {
+export function checkManifest<S extends z.ZodMiniType>(raw: unknown, where: string, schema: S): z.output<S> {
   const head = raw as { format?: unknown; formatVersion?: unknown } | null;
   if (typeof head !== 'object' || head === null || head.format !== FORMAT) {
     throw new TrainerFileError(`${where} is not a losskit trainer save (its format is not '${FORMAT}').`);

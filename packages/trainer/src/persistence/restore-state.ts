@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SavedState } from './artifacts.js';
-import { TRAINING_OPTIMIZER_CLASS } from '../optim/class-name.js';
 import { TrainerFileError } from './errors.js';
 import { specsWithoutPackages } from './loss-check.js';
 import type { HistoryRecord, SavedLossSpecs } from './manifest.js';
@@ -34,8 +33,6 @@ export interface LoadedTrainerState {
 
 /** Builds a new model and optimizer from a save. */
 export async function materialize(state: SavedState): Promise<{ model: tf.LayersModel; optimizer: tf.Optimizer }> {
-  // A bundle may have left TrainingOptimizer out (nothing else imported it); its module registers the class.
-  if (state.manifest.optimizer.className === TRAINING_OPTIMIZER_CLASS) await import('../optim/training-optimizer.js');
   const model = await buildModel(state);
   let optimizer: tf.Optimizer | undefined;
   try {

@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode, TrainerFileError } from './errors.js';
+import { TrainerFileError } from './errors.js';
+import { errnoCode } from './fs-errors.js';
 import { READ_LIMITS } from './limits.js';
 import { parseUntrustedJson } from './untrusted-json.js';
 
