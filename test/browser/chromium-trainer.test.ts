@@ -157,7 +157,7 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
   });
 
   it('ssim, ms-ssim-l1, total-variation, charbonnier and the third-party huber resolve by name in a page and compute what tfjs cpu computes in Node', async () => {
-    type Computed = { backend: string; results: Record<string, { perSample: number[]; gradientAbsSum: number }> };
+    type Computed = { backend: string; huberPackage: string; results: Record<string, { perSample: number[]; gradientAbsSum: number }> };
     // The reference: the same module in a Node process of its own (importing huber replaces
     // core's catalog 'huber', which this test process must keep), on tfjs's cpu backend.
     const script = `const page = await import(${JSON.stringify(pathToFileURL(path.join(exampleDirs.training, 'src/plugins-page.js')).href)});
@@ -179,6 +179,7 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       }
       console.log(`      ${backend}: ${Date.now() - started} ms, largest difference to Node's cpu ${worst.toExponential(1)}`);
       expect(computed.backend).to.equal(backend);
+      expect(computed.huberPackage, "the plugin that computed 'huber'").to.equal('losskit-loss-huber');
       expect(Object.keys(computed.results)).to.deep.equal(['ssim', 'ms-ssim-l1', 'total-variation', 'charbonnier', 'huber']);
       const tolerance = 1e-5;
       for (const [name, { perSample, gradientAbsSum }] of Object.entries(computed.results)) {

@@ -33,5 +33,6 @@ export async function computeLosses({ backend, wasmPath }) {
     tf.dispose([perSample, gradient]);
   }
   tf.dispose([yTrue, yPred]);
-  return { backend: tf.getBackend(), results };
+  // Importing losskit-loss-huber replaced the Keras 'huber' of core's catalog: the plugin computed it.
+  return { backend: tf.getBackend(), results, huberPackage: getLossRegistry().describe('huber').package?.name };
 }
