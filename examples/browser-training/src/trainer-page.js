@@ -71,7 +71,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
  * turns cost. Returns the median per-round throughput ratios to model.fit (model.fit ms /
  * Trainer ms) and the median times.
  */
-export async function timeFits({ backend, wasmPath, reps = 9, samples = 1024, batchSize = 32, epochs = 2 }) {
+export async function timeFits({ backend, wasmPath, reps = 9, samples = 2048, batchSize = 32, epochs = 2 }) {
   await useBackend(backend, wasmPath);
   const { x, y } = seedData(samples);
   const models = [buildModel(), buildModel(), buildModel()];
