@@ -25,6 +25,7 @@ describe('@losskit/trainer/chart', () => {
     );
     expect(await failure(renderLossChart('#chart', history, { renderer: 'png' } as never))).to.match(/^renderLossChart: renderer must be one of "svg", "canvas" \(got "png"\)/);
     expect(await failure(renderLossChart('#chart', history))).to.match(/^renderLossChart needs a browser page \(document\); in Node, write a file with plotHistory/);
-    expect(await failure(renderLossChart({}, { loss: [Number.NaN] }))).to.equal('plotHistory: the history has no finite values to plot.');
+    expect(await failure(renderLossChart({}, { loss: [Number.NaN] }))).to.equal('renderLossChart: the history has no finite values to plot.');
+    expect(await failure(renderLossChart({}, history, { keys: ['val_loss'] }))).to.equal("renderLossChart: the history has no series 'val_loss'; it has loss.");
   });
 });

@@ -30,14 +30,14 @@ interface Point {
 }
 
 /** The history as long-form rows; NaN and infinite values are left out rather than breaking the scale. */
-export function historyPoints(input: PlotHistoryInput, keys?: readonly string[]): Point[] {
+export function historyPoints(input: PlotHistoryInput, keys?: readonly string[], caller = 'plotHistory'): Point[] {
   const { series, epochs } = splitHistory(input);
   const chosen = keys ?? Object.keys(series).filter((key) => series[key]!.some((v) => typeof v === 'number'));
   const points: Point[] = [];
   for (const key of chosen) {
     const values = series[key];
     if (!values) {
-      throw new PlotInputError(`plotHistory: the history has no series '${key}'; it has ${Object.keys(series).join(', ')}.`);
+      throw new PlotInputError(`${caller}: the history has no series '${key}'; it has ${Object.keys(series).join(', ')}.`);
     }
     values.forEach((value, i) => {
       if (typeof value === 'number' && Number.isFinite(value)) {
@@ -82,9 +82,9 @@ export function historyChartSpec(points: readonly Point[], options: PlotOptions 
   };
 }
 
-/** The chart of a history as Node and the browser draw it; an error when nothing can be drawn. */
-export function lossChartSpec(history: PlotHistoryInput, options: PlotOptions = {}): vegaLite.TopLevelSpec {
-  const points = historyPoints(history, options.keys);
-  if (points.length === 0) throw new PlotInputError('plotHistory: the history has no finite values to plot.');
+/** The chart of a history as Node and the browser draw it; an error (naming `caller`) when nothing can be drawn. */
+export function lossChartSpec(history: PlotHistoryInput, options: PlotOptions = {}, caller = 'plotHistory'): vegaLite.TopLevelSpec {
+  const points = historyPoints(history, options.keys, caller);
+  if (points.length === 0) throw new PlotInputError(`${caller}: the history has no finite values to plot.`);
   return historyChartSpec(points, options);
 }

@@ -56,7 +56,7 @@ export async function renderLossChart(target: object | string, history: PlotHist
         : `renderLossChart: no element matches '${String(target)}'; pass an element or a selector of one on the page.`,
     );
   }
-  const spec = lossChartSpec(history, checked);
+  const spec = lossChartSpec(history, checked, 'renderLossChart');
   const embed = await loadVegaEmbed();
   const result = await embed(element, spec, { renderer, actions: checked.actions ?? false });
   return { view: result.view, finalize: () => result.finalize() };
