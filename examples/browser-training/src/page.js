@@ -3,10 +3,8 @@
 // entries for the browser (see this example's README):
 //   esbuild src/page.js src/worker.js --bundle --platform=browser --format=esm --splitting --outdir=out
 import * as tf from '@tensorflow/tfjs';
-import '@losskit/loss-mse'; // in a browser, importing a plugin is what registers its losses
-import { getLossRegistry } from '@losskit/core';
 import { renderLossChart } from '@losskit/trainer/chart';
-import { batchLossRecorder, buildModel, seedData, useBackend } from './seed.js';
+import { batchLossRecorder, seedRun } from './seed.js';
 
 /**
  * Watches the main thread while something runs: a 10 ms timer's ticks, and every task longer
@@ -36,13 +34,7 @@ export function watchResponsiveness() {
  * independent read of every batch loss (see batchLossRecorder in seed.js).
  */
 export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5 }) {
-  await useBackend(backend, wasmPath);
-  const tensorsBefore = tf.memory().numTensors;
-
-  const model = buildModel();
-  const { x, y } = seedData(samples);
-  const loss = await getLossRegistry().resolve('mse');
-  const optimizer = tf.train.adam(0.01);
+  const { tensorsBefore, model, x, y, loss, optimizer } = await seedRun({ backend, wasmPath, samples });
   model.compile({ optimizer, loss: loss.asTfjsLoss() });
 
   const recorder = batchLossRecorder(loss, model, x, y, batchSize);

@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@losskit/wasm-training'; // the wasm backend's training kernels
+import '@losskit/loss-mse'; // importing the plugin registers 'mse' (no discovery in a browser)
+import { getLossRegistry } from '@losskit/core';
 
 export const SEED = 42;
 
@@ -25,6 +27,18 @@ export async function useBackend(backend, wasmPath) {
   if (wasmPath) setWasmPaths(wasmPath);
   if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' is not available here`);
   await tf.ready();
+}
+
+/**
+ * Everything one seeded training run starts from, on `backend`: the model, data, the loss
+ * 'mse' resolved by name (for the second read), adam at 0.01, and the tensor count before.
+ */
+export async function seedRun({ backend, wasmPath, samples }) {
+  await useBackend(backend, wasmPath);
+  const tensorsBefore = tf.memory().numTensors;
+  const { x, y } = seedData(samples);
+  const loss = await getLossRegistry().resolve('mse');
+  return { tensorsBefore, model: buildModel(), x, y, loss, optimizer: tf.train.adam(0.01) };
 }
 
 /**

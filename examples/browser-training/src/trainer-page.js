@@ -3,10 +3,8 @@
 // Bundle it as another entry:
 //   esbuild src/trainer-page.js --bundle --platform=browser --format=esm --splitting --outdir=out
 import * as tf from '@tensorflow/tfjs';
-import '@losskit/loss-mse'; // importing the plugin registers 'mse' (no discovery in a browser)
-import { getLossRegistry } from '@losskit/core';
 import { Trainer } from '@losskit/trainer';
-import { batchLossRecorder, buildModel, seedData, useBackend } from './seed.js';
+import { batchLossRecorder, buildModel, seedData, seedRun, useBackend } from './seed.js';
 import { drawLossChart, watchResponsiveness } from './page.js';
 
 export { drawLossChart };
@@ -18,12 +16,7 @@ export { drawLossChart };
  * main-thread task well under the 50 ms a browser counts as long, even on a loaded machine.
  */
 export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5, yieldEvery = 10 }) {
-  await useBackend(backend, wasmPath);
-  const tensorsBefore = tf.memory().numTensors;
-  const model = buildModel();
-  const { x, y } = seedData(samples);
-  const mse = await getLossRegistry().resolve('mse');
-  const optimizer = tf.train.adam(0.01);
+  const { tensorsBefore, model, x, y, loss: mse, optimizer } = await seedRun({ backend, wasmPath, samples });
   const trainer = new Trainer({ model, optimizer, loss: 'mse', backend, verbose: 0 });
   await trainer.ready();
 
