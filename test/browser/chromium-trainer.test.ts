@@ -7,11 +7,13 @@ import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from './bundle.js';
 import { chromiumMissingReason, launchChromium } from './chromium.js';
 import { esbuildPage, exampleDirs, htmlPage, vitePage, wasmBinaries } from './chromium-page.js';
-import { servePage } from './serve.js';
+import { packedApp, type PackedApp } from './chromium-packed.js';
+import { servePage, type PageFiles } from './serve.js';
 
 // The losskit Trainer in a real browser (Debian's headless Chromium): the page
-// examples/browser-training/src/trainer-page.js, bundled with esbuild for the browser, trains
-// the seed model with `Trainer.fit` and the loss 'mse' by name on cpu, wasm and webgl.
+// examples/browser-training/src/trainer-page.js, in an application that installed losskit from
+// its packed tarballs, bundled with esbuild (and Vite) for the browser, trains the seed model
+// with `Trainer.fit` and the loss 'mse' by name on cpu, wasm and webgl.
 
 const outputDir = path.join(repoRoot, 'out', 'browser-test');
 const BACKENDS = ['cpu', 'wasm', 'webgl'] as const;
@@ -39,6 +41,8 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
   this.timeout(180_000);
   let browser: Browser | undefined;
   let server: Awaited<ReturnType<typeof servePage>> | undefined;
+  let app: PackedApp | undefined;
+  let bundledPaths: string[] = [];
   let page: Page;
   const pageErrors: string[] = [];
   /** The wasm run's logged batch losses, for the Vite build to match. */
@@ -50,17 +54,19 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       console.log(`SKIPPED browser Trainer test: ${missing}`);
       this.skip();
     }
-    server = await servePage(
-      new Map([
-        ...(await esbuildPage(exampleDirs.training, { 'trainer-page': 'src/trainer-page.js', 'plugins-page': 'src/plugins-page.js' })),
+    app = packedApp(exampleDirs.training);
+    const files: PageFiles = new Map([
+        ...(await esbuildPage(app.dir, { 'trainer-page': 'src/trainer-page.js', 'plugins-page': 'src/plugins-page.js' })),
         // The same page built by Vite (no configuration), served under /vite/.
-        ...(await vitePage(exampleDirs.training, { 'trainer-page': 'src/trainer-page.js' }, '/vite/')),
-        ...wasmBinaries(exampleDirs.training),
+        ...(await vitePage(app.dir, { 'trainer-page': 'src/trainer-page.js' }, '/vite/')),
+        ...wasmBinaries(app.dir),
         ['/', htmlPage('losskit: Trainer.fit, loss "mse" by name', 'trainer-page', 'losskitPage')],
         ['/plugins', htmlPage('losskit: loss plugins in a page', 'plugins-page', 'losskitPlugins')],
         ['/blank', { body: '<!doctype html><html><body></body></html>', type: 'text/html' }],
-      ]),
-    );
+    ]);
+    // esbuild marks each module's code with its path: the packed copies, never the workspace's.
+    bundledPaths = [...files.values()].flatMap(({ body }) => [...String(body).matchAll(/^\/\/ (\S+\.js)$/gm)].map((match) => match[1]!));
+    server = await servePage(files);
     browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -71,6 +77,15 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
   after(async () => {
     await browser?.close();
     await server?.close();
+    app?.remove();
+  });
+
+  it('bundles losskit from its packed tarballs, not from the workspace', () => {
+    const losskit = bundledPaths.filter((file) => /@losskit\/|losskit-loss-huber/.test(file));
+    for (const name of ['core', 'loss-mse', 'trainer', 'wasm-training', 'loss-ssim', 'loss-image']) {
+      expect(losskit.some((file) => file.startsWith(`node_modules/@losskit/${name}/dist/`)), `@losskit/${name} from the packed install`).to.equal(true);
+    }
+    expect(bundledPaths.filter((file) => file.includes('packages/')), 'files of the workspace packages').to.deep.equal([]);
   });
 
   for (const backend of BACKENDS) {
