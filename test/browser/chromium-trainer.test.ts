@@ -210,7 +210,9 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
 
   it('leaves a screenshot of the loss charts, with no page error', async () => {
     mkdirSync(outputDir, { recursive: true });
-    await page.screenshot({ path: path.join(outputDir, 'trainer-fit-backends.png'), fullPage: true });
+    const screenshot = path.join(outputDir, 'trainer-fit-backends.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`      screenshot of the loss charts: ${path.relative(repoRoot, screenshot)}`);
     expect(pageErrors).to.deep.equal([]);
   });
 });

@@ -122,7 +122,9 @@ describe('in a real browser (headless Chromium)', function () {
     expect(viteResult.batchLosses).to.deep.equal(wasmLosses);
     expect(requested.filter(isChartChunk), 'vega-embed fetched once the charts were drawn').to.have.length(1);
     mkdirSync(outputDir, { recursive: true });
-    await page.screenshot({ path: path.join(outputDir, 'seed-model-backends.png'), fullPage: true });
+    const screenshot = path.join(outputDir, 'seed-model-backends.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`      screenshot of the loss charts: ${path.relative(repoRoot, screenshot)}`);
     expect(pageErrors).to.deep.equal([]);
   });
 
