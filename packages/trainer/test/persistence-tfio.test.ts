@@ -215,6 +215,24 @@ describe('Trainer.save / Trainer.load through tf.io (URLs and handlers)', functi
     disposeTrainer(trainer);
   });
 
+  it("a save trained on a backend this environment lacks (webgl, saved in a page) loads in Node on the backend 'auto' picks, saying so", async () => {
+    const trainer = new Trainer({ model: buildMlp(9), optimizer: 'sgd', loss: 'mse', ...quiet });
+    const handler = memoryHandler();
+    await trainer.save(handler);
+    const fromPage = copyOf(handler.stored!);
+    fromPage.userDefinedMetadata.losskit.trainer = { backend: 'webgl' };
+    const lines: string[] = [];
+    const loaded = await Trainer.load(tf.io.fromMemory(fromPage), { logger: (line) => lines.push(line) });
+    expect(lines[0]).to.equal("[losskit] the save was trained on 'webgl', which is not available here; choosing a backend as 'auto' does");
+    expect(['tensorflow', 'wasm', 'cpu']).to.include(loaded.backend.backend);
+    // Asked for explicitly, an unavailable backend is still an error.
+    const forced = await Trainer.load(tf.io.fromMemory(fromPage), { backend: 'webgl', verbose: false }).then(() => undefined, (e: unknown) => e as Error);
+    expect(forced?.message).to.match(/Backend 'webgl' .* cannot be used/);
+    disposeTrainer(loaded);
+    disposeTrainer(trainer);
+    await tf.setBackend('cpu');
+  });
+
   it('a URL no tf.io router takes, or something that is no handler, is refused saying what works', async () => {
     const trainer = new Trainer({ model: buildMlp(), optimizer: 'sgd', loss: 'mse', ...quiet });
     const unsupported = await trainer.save('indexeddb://model').then(() => undefined, (e: unknown) => e as Error);
