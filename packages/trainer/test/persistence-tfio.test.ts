@@ -233,6 +233,35 @@ describe('Trainer.save / Trainer.load through tf.io (URLs and handlers)', functi
     await tf.setBackend('cpu');
   });
 
+  it('the history the user keeps travels with the save; a failing handler or bad history leaves no tensor and says what failed', async () => {
+    const { x, y } = formulaData(16);
+    const trainer = new Trainer({ model: buildMlp(10), optimizer: tf.train.adam(0.01), loss: 'mse', ...quiet });
+    const history = await trainer.fit(x, y, { ...fitOptions, epochs: 2 });
+    const handler = memoryHandler();
+    await trainer.save(handler, { history });
+    const loaded = await Trainer.load(handler, { verbose: false });
+    expect(loaded.savedHistory).to.deep.equal(history.history);
+    disposeTrainer(loaded);
+    const dir2 = path.join(dir, 'with-history');
+    await trainer.save(dir2, { history: history.history });
+    const fromDir = await Trainer.load(dir2, { verbose: false });
+    expect(fromDir.savedHistory).to.deep.equal(history.history);
+    disposeTrainer(fromDir);
+
+    const tensors = tf.memory().numTensors;
+    const failing: tf.io.IOHandler = { save: async () => { throw new Error('quota exceeded'); } };
+    const quota = await trainer.save(failing).then(() => undefined, (e: unknown) => e as Error);
+    expect(quota).to.be.instanceOf(TrainerFileError);
+    expect(quota?.message).to.equal('Could not save the trainer to the tf.io handler: quota exceeded');
+    const notAList = await trainer.save(memoryHandler(), { history: { loss: 'falling' } as never }).then(() => undefined, (e: unknown) => e as Error);
+    expect(notAList?.message).to.match(/^The trainer state cannot be saved: at history\.loss: /);
+    const typo = await trainer.save(memoryHandler(), { histroy: {} } as never).then(() => undefined, (e: unknown) => e as Error);
+    expect(typo?.message).to.match(/histroy/);
+    expect(tf.memory().numTensors, 'failed saves leave nothing').to.equal(tensors);
+    tf.dispose([x, y]);
+    disposeTrainer(trainer);
+  });
+
   it('a URL no tf.io router takes, or something that is no handler, is refused saying what works', async () => {
     const trainer = new Trainer({ model: buildMlp(), optimizer: 'sgd', loss: 'mse', ...quiet });
     const unsupported = await trainer.save('indexeddb://model').then(() => undefined, (e: unknown) => e as Error);

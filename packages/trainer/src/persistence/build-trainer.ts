@@ -3,6 +3,7 @@ import type { BackendPreference } from '../backend.js';
 import { BackendUnavailableError } from '../errors.js';
 import { pickLogger, type Logger } from '../logger.js';
 import type { LoadTrainerOptions } from './loss-check.js';
+import type { HistoryRecord } from './manifest.js';
 import type { LoadedTrainerState } from './restore-state.js';
 
 // Building a trainer from a loaded save, wherever it was read from (a directory or a tf.io handler).
@@ -32,6 +33,7 @@ export interface RestoredTrainerOptions {
 export interface LoadableTrainer {
   epochsCompleted: number;
   seed: number | string | undefined;
+  savedHistory: HistoryRecord | undefined;
   ready(): Promise<unknown>;
   dispose(): void;
 }
@@ -57,6 +59,7 @@ export async function buildRestoredTrainer<T extends LoadableTrainer>(
     });
     trainer.epochsCompleted = state.epochsCompleted;
     trainer.seed = state.seed;
+    trainer.savedHistory = state.history;
     try {
       await trainer.ready();
       return trainer;
