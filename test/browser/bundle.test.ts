@@ -124,8 +124,8 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
     expect(result.saveToPath).to.include('save "runs/model": a directory path needs Node\'s file system');
     expect(result.saveToPath).to.include("'indexeddb://name'");
     expect(result.checkpoint).to.include('writes checkpoint directories, which needs Node');
-    expect(result.wasm).to.include("cannot be used: add `import '@tensorflow/tfjs-backend-wasm'`");
-    expect(result.lines.at(-1)).to.match(/^\[losskit\] backend: cpu \(auto fallback; tensorflow: @tensorflow\/tfjs-node runs only in Node; wasm: add `import '@tensorflow\/tfjs-backend-wasm'`/);
+    expect(result.wasm).to.include("cannot be used: @tensorflow/tfjs-backend-wasm is not installed in this page: add `import '@tensorflow/tfjs-backend-wasm'`");
+    expect(result.lines.at(-1)).to.match(/^\[losskit\] backend: cpu \(auto fallback; tensorflow: @tensorflow\/tfjs-node runs only in Node; wasm: @tensorflow\/tfjs-backend-wasm is not installed in this page: add `import '@tensorflow\/tfjs-backend-wasm'`/);
   });
 
   it('the checks catch a Node-only module: core\'s Node discovery does not bundle', async () => {

@@ -9,12 +9,12 @@ import type * as node from './backend-modules.js';
 export const loadTensorflow: typeof node.loadTensorflow = async () => '@tensorflow/tfjs-node runs only in Node';
 
 export const loadWebgpu: typeof node.loadWebgpu = async () =>
-  tf.findBackendFactory('webgpu') ? undefined : "add `import '@tensorflow/tfjs-backend-webgpu'` to the page to train on webgpu";
+  tf.findBackendFactory('webgpu') ? undefined : "@tensorflow/tfjs-backend-webgpu is not installed in this page: add `import '@tensorflow/tfjs-backend-webgpu'` to train on webgpu";
 
 export const loadWasm: typeof node.loadWasm = async () =>
   tf.findBackendFactory('wasm')
     ? undefined
-    : "add `import '@tensorflow/tfjs-backend-wasm'` and `import '@losskit/wasm-training'` (its training kernels) to the page to train on wasm";
+    : "@tensorflow/tfjs-backend-wasm is not installed in this page: add `import '@tensorflow/tfjs-backend-wasm'` and `import '@losskit/wasm-training'` (its training kernels) to train on wasm";
 
 /**
  * The page imported @losskit/wasm-training when its kernels are registered; without its module

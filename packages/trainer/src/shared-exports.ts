@@ -4,7 +4,7 @@
 // parts (file-system persistence, TTY bars) are reached through the package's `#node-*`
 // imports, which resolve to browser stand-ins under the "default" condition.
 export { Trainer } from './trainer.js';
-export type { TrainerOptions } from './trainer.js';
+export type { TrainerOptions, SaveOptions } from './trainer.js';
 export type { FitOptions, EvaluateOptions, PredictOptions, ValidationData, VerboseOption, Verbosity } from './fit/settings.js';
 export type { History } from './fit/loop.js';
 export type { YieldEvery } from './fit/yielder.js';
@@ -27,6 +27,7 @@ export { TrainerFileError, MissingLossPluginError } from './persistence/errors.j
 export { TrainerFileSystemError, SaveTargetError, CheckpointLockedError, type LockHolder } from './persistence/fs-errors.js';
 export type { TrainerLoadOptions } from './persistence/build-trainer.js';
 export type { TrainerLocation } from './persistence/location.js';
+export type { HistoryRecord } from './persistence/manifest.js';
 export { saveModelWithLoss, loadModelWithLoss, type ModelWithLoss } from './persistence/model-with-loss.js';
 export { resolveOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizer.js';
 export type { Logger } from './logger.js';

@@ -22,6 +22,13 @@ import type { CheckpointOptions } from './persistence/checkpoints.js';
 import type { CheckpointRun } from './persistence/checkpoint-run.js';
 import type { RestoredTrainerOptions, TrainerLoadOptions } from './persistence/build-trainer.js';
 import { isDirectoryPath, type TrainerLocation } from './persistence/location.js';
+import type { HistoryRecord } from './persistence/manifest.js';
+
+/** Options of `trainer.save`. */
+export interface SaveOptions {
+  /** Per-epoch logs to keep with the save: a History from `fit` or its `history` record. */
+  history?: History | HistoryRecord;
+}
 
 // File-system persistence (node:fs) is loaded only when a save, load or checkpoint needs it, and
 // through the package import that resolves to stand-ins in a browser (see package.json "imports").
@@ -104,6 +111,11 @@ export class Trainer {
    * saved trainer's last fit, so a loaded trainer continues that run deterministically.
    */
   seed: number | string | undefined;
+  /**
+   * The per-epoch logs saved with this trainer (`save(target, { history })`, or a checkpoint's run
+   * history), set by `Trainer.load` / `Trainer.resume`; undefined otherwise.
+   */
+  savedHistory: HistoryRecord | undefined;
 
   private readonly logger: Logger;
   private readonly verbose: Verbosity;
@@ -335,11 +347,18 @@ export class Trainer {
    * over a previous save; anything else there is refused with SaveTargetError), a tf.io URL
    * ('indexeddb://name', 'localstorage://name', 'downloads://name', ...) or a tf.io handler;
    * through tf.io the losskit manifest travels in the artifacts' userDefinedMetadata.
+   * `options.history` (a History from `fit`, or its per-key record) is saved with it and comes
+   * back as `savedHistory` after `Trainer.load`.
    */
-  async save(target: TrainerLocation): Promise<void> {
+  async save(target: TrainerLocation, options: SaveOptions = {}): Promise<void> {
+    if (!isPlainObject(options)) throw new TrainerInputError('save(target, options): options must be an object, e.g. { history }.');
+    checkKeys(options, ['history'], 'save');
     await this.ready();
     const seed = this.lastFitSeed ?? this.seed;
-    const extras = seed !== undefined ? { seed } : {};
+    const given = options.history as unknown;
+    // A History from fit ({ epoch, history }) or its record; the manifest schema checks the values.
+    const history = isPlainObject(given) && Array.isArray(given.epoch) && isPlainObject(given.history) ? given.history : given;
+    const extras = { ...(seed !== undefined ? { seed } : {}), ...(history !== undefined ? { history: history as HistoryRecord } : {}) };
     if (isDirectoryPath(target)) await (await nodePersistence()).saveTrainer(this, target, extras);
     else await (await ioPersistence()).saveTrainerTo(this, target, extras);
   }

@@ -1,13 +1,14 @@
 import '@losskit/loss-mse';
 import * as tf from '@tensorflow/tfjs';
-import { getLossRegistry, VersionMismatchError } from '@losskit/core';
+import { VersionMismatchError } from '@losskit/core';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileSystemIO, loadModelWithLoss, saveModelWithLoss, SaveTargetError, Trainer, TrainerFileError, TrainerInputError } from '@losskit/trainer';
+import { fileSystemIO, Trainer, TrainerFileError, TrainerInputError } from '@losskit/trainer';
 import { buildMlp, formulaData, makeTempDir } from './support/persistence-models.js';
+import { copyOf, disposeTrainer, memoryHandler, predictions } from './support/tfio.js';
 
 // Trainer.save / Trainer.load through tf.io: any URL or handler, the losskit manifest inside the
 // model artifacts (userDefinedMetadata.losskit), the optimizer's slots in the weights (group
@@ -15,39 +16,6 @@ import { buildMlp, formulaData, makeTempDir } from './support/persistence-models
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
 const fitOptions = { batchSize: 8, seed: 5, verbose: 0 as const };
-
-/** A tf.io handler keeping the artifacts in memory, as IndexedDB or a custom store would. */
-function memoryHandler(): tf.io.IOHandler & { stored?: tf.io.ModelArtifacts } {
-  const handler: tf.io.IOHandler & { stored?: tf.io.ModelArtifacts } = {
-    async save(artifacts) {
-      handler.stored = artifacts;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    },
-    async load() {
-      if (!handler.stored) throw new Error('nothing saved under this key');
-      return handler.stored;
-    },
-  };
-  return handler;
-}
-
-/** The artifacts with their metadata deep-copied (and the weights shared), to tamper with. */
-function copyOf(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifacts & { userDefinedMetadata: { losskit: Record<string, unknown> } } {
-  return { ...artifacts, weightSpecs: structuredClone(artifacts.weightSpecs), userDefinedMetadata: structuredClone(artifacts.userDefinedMetadata) } as never;
-}
-
-function disposeTrainer(trainer: Trainer): void {
-  trainer.model.dispose();
-  trainer.optimizer.dispose();
-  trainer.dispose();
-}
-
-async function predictions(model: tf.LayersModel, x: tf.Tensor): Promise<number[]> {
-  const out = model.predict(x) as tf.Tensor;
-  const values = Array.from(await out.data());
-  out.dispose();
-  return values;
-}
 
 /** Serves the files of `dir` on 127.0.0.1 (a random port) until closed. */
 async function serveDirectory(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
@@ -215,6 +183,53 @@ describe('Trainer.save / Trainer.load through tf.io (URLs and handlers)', functi
     disposeTrainer(trainer);
   });
 
+  it("a save trained on a backend this environment lacks (webgl, saved in a page) loads in Node on the backend 'auto' picks, saying so", async () => {
+    const trainer = new Trainer({ model: buildMlp(9), optimizer: 'sgd', loss: 'mse', ...quiet });
+    const handler = memoryHandler();
+    await trainer.save(handler);
+    const fromPage = copyOf(handler.stored!);
+    fromPage.userDefinedMetadata.losskit.trainer = { backend: 'webgl' };
+    const lines: string[] = [];
+    const loaded = await Trainer.load(tf.io.fromMemory(fromPage), { logger: (line) => lines.push(line) });
+    expect(lines[0]).to.equal("[losskit] the save was trained on 'webgl', which is not available here; choosing a backend as 'auto' does");
+    expect(['tensorflow', 'wasm', 'cpu']).to.include(loaded.backend.backend);
+    // Asked for explicitly, an unavailable backend is still an error.
+    const forced = await Trainer.load(tf.io.fromMemory(fromPage), { backend: 'webgl', verbose: false }).then(() => undefined, (e: unknown) => e as Error);
+    expect(forced?.message).to.match(/Backend 'webgl' .* cannot be used/);
+    disposeTrainer(loaded);
+    disposeTrainer(trainer);
+    await tf.setBackend('cpu');
+  });
+
+  it('the history the user keeps travels with the save; a failing handler or bad history leaves no tensor and says what failed', async () => {
+    const { x, y } = formulaData(16);
+    const trainer = new Trainer({ model: buildMlp(10), optimizer: tf.train.adam(0.01), loss: 'mse', ...quiet });
+    const history = await trainer.fit(x, y, { ...fitOptions, epochs: 2 });
+    const handler = memoryHandler();
+    await trainer.save(handler, { history });
+    const loaded = await Trainer.load(handler, { verbose: false });
+    expect(loaded.savedHistory).to.deep.equal(history.history);
+    disposeTrainer(loaded);
+    const dir2 = path.join(dir, 'with-history');
+    await trainer.save(dir2, { history: history.history });
+    const fromDir = await Trainer.load(dir2, { verbose: false });
+    expect(fromDir.savedHistory).to.deep.equal(history.history);
+    disposeTrainer(fromDir);
+
+    const tensors = tf.memory().numTensors;
+    const failing: tf.io.IOHandler = { save: async () => { throw new Error('quota exceeded'); } };
+    const quota = await trainer.save(failing).then(() => undefined, (e: unknown) => e as Error);
+    expect(quota).to.be.instanceOf(TrainerFileError);
+    expect(quota?.message).to.equal('Could not save the trainer to the tf.io handler: quota exceeded');
+    const notAList = await trainer.save(memoryHandler(), { history: { loss: 'falling' } as never }).then(() => undefined, (e: unknown) => e as Error);
+    expect(notAList?.message).to.match(/^The trainer state cannot be saved: at history\.loss: /);
+    const typo = await trainer.save(memoryHandler(), { histroy: {} } as never).then(() => undefined, (e: unknown) => e as Error);
+    expect(typo?.message).to.match(/histroy/);
+    expect(tf.memory().numTensors, 'failed saves leave nothing').to.equal(tensors);
+    tf.dispose([x, y]);
+    disposeTrainer(trainer);
+  });
+
   it('a URL no tf.io router takes, or something that is no handler, is refused saying what works', async () => {
     const trainer = new Trainer({ model: buildMlp(), optimizer: 'sgd', loss: 'mse', ...quiet });
     const unsupported = await trainer.save('indexeddb://model').then(() => undefined, (e: unknown) => e as Error);
@@ -225,104 +240,4 @@ describe('Trainer.save / Trainer.load through tf.io (URLs and handlers)', functi
     disposeTrainer(trainer);
   });
 
-  it('saveModelWithLoss / loadModelWithLoss: a plain model compiled with asTfjsLoss() round-trips with its loss, through a handler and a directory', async () => {
-    const { x, y } = formulaData(32);
-    const loss = await getLossRegistry().resolve({ name: 'mse', reduction: 'sum' });
-    const model = buildMlp(6);
-    model.compile({ optimizer: tf.train.adam(0.01), loss: loss.asTfjsLoss() });
-    await model.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
-    const expected = await predictions(model, x);
-    const evaluated = model.evaluate(x, y) as tf.Scalar;
-    const expectedLoss = (await evaluated.data())[0]!;
-    evaluated.dispose();
-
-    const handler = memoryHandler();
-    const tensors = tf.memory().numTensors;
-    await saveModelWithLoss(model, loss, handler);
-    const target = path.join(dir, 'plain');
-    await saveModelWithLoss(model, loss, target);
-    expect(fs.readdirSync(target).sort()).to.deep.equal(['model.json', 'weights.bin']);
-    for (const source of [handler, target]) {
-      const restored = await loadModelWithLoss(source);
-      expect(restored.loss.spec).to.deep.include({ name: 'mse', reduction: 'sum' });
-      expect(restored.model.optimizer.getClassName()).to.equal('Adam');
-      expect(await predictions(restored.model, x)).to.deep.equal(expected);
-      const again = restored.model.evaluate(x, y) as tf.Scalar;
-      expect((await again.data())[0]).to.equal(expectedLoss);
-      again.dispose();
-      // Compiled and ready: it trains on.
-      const history = await restored.model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
-      expect(history.history.loss![0]).to.be.a('number');
-      restored.model.dispose();
-      restored.loss.dispose();
-    }
-    expect(tf.memory().numTensors, 'saves + loads + dispose').to.equal(tensors);
-    // Directory rules as for a trainer save: a directory holding other files is refused.
-    const foreign = path.join(dir, 'foreign');
-    fs.mkdirSync(foreign);
-    fs.writeFileSync(path.join(foreign, 'notes.txt'), 'mine');
-    const refused = await saveModelWithLoss(model, loss, foreign).then(() => undefined, (e: unknown) => e);
-    expect(refused).to.be.instanceOf(SaveTargetError);
-    expect(fs.readdirSync(foreign)).to.deep.equal(['notes.txt']);
-    // A trainer save is not a plain model save: the message says which loader to use.
-    const trainer = new Trainer({ model: buildMlp(), optimizer: 'sgd', loss: 'mse', ...quiet });
-    const trainerHandler = memoryHandler();
-    await trainer.save(trainerHandler);
-    const wrong = await loadModelWithLoss(trainerHandler).then(() => undefined, (e: unknown) => e as Error);
-    expect(wrong?.message).to.match(/holds no loss saved by saveModelWithLoss .* It holds a trainer save: load it with Trainer\.load/);
-    disposeTrainer(trainer);
-    expect(tf.memory().numTensors, 'the refused load left nothing').to.equal(tensors);
-    tf.dispose([x, y]);
-    model.dispose();
-    loss.dispose();
-  });
-
-  it('a format 2 directory (optimizer state in optimizer.bin, as earlier versions wrote) still loads and continues the run exactly', async () => {
-    const { x, y } = formulaData(48);
-    const straight = new Trainer({ model: buildMlp(8), optimizer: tf.train.adam(0.02), loss: 'mse', ...quiet });
-    const reference = await straight.fit(x, y, { ...fitOptions, epochs: 3 });
-    const first = new Trainer({ model: buildMlp(8), optimizer: tf.train.adam(0.02), loss: 'mse', ...quiet });
-    const before = await first.fit(x, y, { ...fitOptions, epochs: 1 });
-    const saved = path.join(dir, 'v2');
-    await first.save(saved);
-    const expected = await predictions(first.model, x);
-    disposeTrainer(first);
-    rewriteAsFormat2(saved);
-    expect(fs.readdirSync(saved).sort()).to.deep.equal(['losskit.json', 'model.json', 'optimizer.bin', 'weights.bin']);
-
-    const loaded = await Trainer.load(saved, { verbose: false });
-    expect(await predictions(loaded.model, x)).to.deep.equal(expected);
-    const after = await loaded.fit(x, y, { ...fitOptions, epochs: 3, initialEpoch: loaded.epochsCompleted });
-    expect([...before.history.loss!, ...after.history.loss!]).to.deep.equal(reference.history.loss);
-    tf.dispose([x, y]);
-    disposeTrainer(straight);
-    disposeTrainer(loaded);
-  });
 });
-
-/**
- * Turns a format 3 save into the layout format 2 had: weights.bin with the model's weights only,
- * the optimizer's slots (named slot-N, no group) in optimizer.bin named by losskit.json, no
- * manifest in model.json.
- */
-function rewriteAsFormat2(dir: string): void {
-  type Spec = { name: string; shape: number[]; dtype: string; group?: string };
-  const modelJson = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'losskit.json'), 'utf8'));
-  const specs = modelJson.weightsManifest[0].weights as Spec[];
-  const modelSpecs = specs.filter((spec) => spec.group !== 'optimizer');
-  const modelBytes = modelSpecs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  const weights = fs.readFileSync(path.join(dir, 'weights.bin'));
-  fs.writeFileSync(path.join(dir, 'weights.bin'), weights.subarray(0, modelBytes));
-  fs.writeFileSync(path.join(dir, 'optimizer.bin'), weights.subarray(modelBytes));
-  modelJson.weightsManifest[0].weights = modelSpecs;
-  delete modelJson.userDefinedMetadata;
-  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-  manifest.formatVersion = 2;
-  manifest.optimizer.file = 'optimizer.bin';
-  manifest.optimizer.weights = manifest.optimizer.weights.map(({ name, spec }: { name: string; spec: Spec }, i: number) => {
-    const { group: _group, ...plain } = spec;
-    return { name, spec: { ...plain, name: `slot-${i}` } };
-  });
-  fs.writeFileSync(path.join(dir, 'losskit.json'), JSON.stringify(manifest));
-}

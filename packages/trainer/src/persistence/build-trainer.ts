@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendPreference } from '../backend.js';
-import type { Logger } from '../logger.js';
+import { BackendUnavailableError } from '../errors.js';
+import { pickLogger, type Logger } from '../logger.js';
 import type { LoadTrainerOptions } from './loss-check.js';
+import type { HistoryRecord } from './manifest.js';
 import type { LoadedTrainerState } from './restore-state.js';
 
 // Building a trainer from a loaded save, wherever it was read from (a directory or a tf.io handler).
@@ -31,6 +33,7 @@ export interface RestoredTrainerOptions {
 export interface LoadableTrainer {
   epochsCompleted: number;
   seed: number | string | undefined;
+  savedHistory: HistoryRecord | undefined;
   ready(): Promise<unknown>;
   dispose(): void;
 }
@@ -41,10 +44,9 @@ export async function buildRestoredTrainer<T extends LoadableTrainer>(
   options: TrainerLoadOptions,
   build: (options: RestoredTrainerOptions) => T,
 ): Promise<T> {
-  const backend = options.backend ?? state.trainer.backend;
-  let trainer: T | undefined;
-  try {
-    trainer = build({
+  const recorded = state.trainer.backend;
+  const attempt = async (backend: BackendPreference | undefined): Promise<T> => {
+    const trainer = build({
       model: state.model,
       optimizer: state.optimizer,
       loss: state.lossSpecs,
@@ -57,12 +59,27 @@ export async function buildRestoredTrainer<T extends LoadableTrainer>(
     });
     trainer.epochsCompleted = state.epochsCompleted;
     trainer.seed = state.seed;
-    await trainer.ready();
+    trainer.savedHistory = state.history;
+    try {
+      await trainer.ready();
+      return trainer;
+    } catch (error) {
+      trainer.dispose();
+      throw error;
+    }
+  };
+  try {
+    return await attempt(options.backend ?? recorded).catch((error: unknown) => {
+      // A save carries the backend it was trained on; where that one does not exist (webgl saved
+      // in a page, loaded in Node; tensorflow the other way), the load picks one as 'auto' does.
+      const unavailable = error instanceof BackendUnavailableError && options.backend === undefined && recorded !== undefined && recorded !== 'auto';
+      if (!unavailable) throw error;
+      pickLogger(options.logger, options.verbose)(`[losskit] the save was trained on '${recorded}', which is not available here; choosing a backend as 'auto' does`);
+      return attempt('auto');
+    });
   } catch (error) {
-    trainer?.dispose();
     state.model.dispose();
     state.optimizer.dispose();
     throw error;
   }
-  return trainer;
 }
