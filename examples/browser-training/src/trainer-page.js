@@ -13,14 +13,16 @@ export { drawLossChart };
  * Trains the seed model on `backend` with `Trainer.fit` and returns the history, every logged
  * batch loss, and a second, independent read of each (see batchLossRecorder in seed.js).
  * `yieldEvery` is the trainer's time budget between event-loop turns: 10 ms keeps every
- * main-thread task well under the 50 ms a browser counts as long, even on a loaded machine.
+ * main-thread task well under the 50 ms a browser counts as long. With `secondRead: false`
+ * it trains with no callback (nothing but the trainer's own work in the page's tasks).
  */
-export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5, yieldEvery = 10 }) {
+export async function fitSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5, yieldEvery = 10, secondRead = true }) {
   const { tensorsBefore, model, x, y, loss: mse, optimizer } = await seedRun({ backend, wasmPath, samples });
   const trainer = new Trainer({ model, optimizer, loss: 'mse', backend, verbose: 0 });
   await trainer.ready();
 
-  const recorder = batchLossRecorder(mse, model, x, y, batchSize);
+  // secondRead: false trains with no callback at all, as a page that only wants the history.
+  const recorder = secondRead ? batchLossRecorder(mse, model, x, y, batchSize) : { batchLosses: [], secondRead: [], callbacks: [] };
   let history;
   let fitMs;
   let responsiveness;
