@@ -67,8 +67,11 @@ function toShared(t: tf.Tensor): SharedSamples {
   return { buffer, shape: [...t.shape] };
 }
 
-/** Absolute specifiers, so each worker imports exactly what the parent meant. */
-function resolvePlugin(specifier: string): string {
+/**
+ * An absolute specifier, so each worker imports exactly what the parent meant: a path relative
+ * to the working directory, or a package as the application (its working directory) resolves it.
+ */
+export function resolvePlugin(specifier: string): string {
   if (specifier.startsWith('.') || path.isAbsolute(specifier)) return pathToFileURL(path.resolve(specifier)).href;
   try {
     return pathToFileURL(createRequire(path.join(process.cwd(), 'package.json')).resolve(specifier)).href;

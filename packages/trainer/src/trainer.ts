@@ -14,6 +14,7 @@ import { evaluateSource, predictBatches } from './fit/evaluate.js';
 import { evaluationSource, fitSources, splitArguments, type FitData } from './fit/fit-data.js';
 import { runEpochs, type History } from './fit/loop.js';
 import { evaluateSettings, fitSettings, predictSettings, verbosity, type EvaluateOptions, type FitOptions, type PredictOptions, type VerboseOption, type Verbosity } from './fit/settings.js';
+import { startWorkers } from './fit/parallel-start.js';
 import { freshSeed } from './fit/shuffle.js';
 import { ArraySource, type BatchSource } from './fit/sources.js';
 import type { StepPlan } from './fit/step.js';
@@ -278,7 +279,10 @@ export class Trainer {
     });
     this.stopTraining = false;
     this.model.stopTraining = false;
-    return runEpochs({
+    // `workers` spreads each batch's gradient over threads; this loop stays in charge of the rest.
+    const pool = await startWorkers({ plan: this.plan(setUp), optimizer: this.optimizer, settings, plugins: this.options.plugins ?? [], seed, seededLayers: chosenSeed !== undefined, logger: this.logger });
+    try { return await runEpochs({
+      ...(pool ? { step: (batch, epoch, index) => pool.step(batch, epoch, index) } : {}),
       plan: this.plan(setUp),
       optimizer: this.optimizer,
       settings,
@@ -293,7 +297,9 @@ export class Trainer {
       logger: this.logger,
       stopRequested: () => this.stopRequested(),
       epochDone: () => this.epochsCompleted++,
-    });
+    }); } finally {
+      await pool?.close();
+    }
   }
 
   // Checkpoints hold the whole run's history (from a resumed checkpoint on) and the effective seed.
