@@ -79,6 +79,14 @@ class Pool implements WorkerPool {
   private readonly sum: Float32Array;
   private closed: Promise<void> | undefined;
   private where = 'start-up';
+  /** Where this thread's step time goes (ms), logged at the end: for choosing `workers`. */
+  private readonly timing = { send: 0, own: 0, wait: 0, apply: 0 };
+  private mark = 0;
+  private lap(key: keyof Pool['timing']): void {
+    const now = performance.now();
+    this.timing[key] += now - this.mark;
+    this.mark = now;
+  }
 
   constructor(private readonly fit: ParallelFit, readonly workers: number) {
     const { plan } = fit;
@@ -138,6 +146,7 @@ class Pool implements WorkerPool {
 
   async step(batch: Batch, epoch: number, batchIndex: number): Promise<StepResult> {
     this.where = `epoch ${epoch + 1}, batch ${batchIndex + 1}`;
+    this.mark = performance.now();
     const { plan } = this.fit;
     const size = batch.size;
     this.publishWeights();
@@ -147,15 +156,20 @@ class Pool implements WorkerPool {
     const replies = this.send(batch, epoch, batchIndex, slices, sums);
     // Settled even when this thread's own slice throws, so no rejection goes unhandled.
     const settled = Promise.allSettled(replies);
+    this.lap('send');
     let own: ReturnType<Pool['ownSlice']> | undefined;
     try {
       const [start, end] = slices[0]!;
       const compute = () => this.ownSlice(batch, start, end, shareFactors(plan.loss, sums, size, start, end));
       own = this.fit.seededLayers ? withSeededMathRandom(this.fit.seed, epoch, batchIndex, compute) : compute();
+      this.lap('own');
       const results = await settled;
+      this.lap('wait');
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      return this.finish(batch, own, results.map((r) => (r as PromiseFulfilledResult<WorkerReply | undefined>).value));
+      const result = this.finish(batch, own, results.map((r) => (r as PromiseFulfilledResult<WorkerReply | undefined>).value));
+      this.lap('apply');
+      return result;
     } catch (error) {
       await settled;
       throw error;
@@ -265,7 +279,16 @@ class Pool implements WorkerPool {
   }
 
   close(): Promise<void> {
-    this.closed ??= Promise.all(this.threads.map((t) => t.worker.terminate())).then(() => undefined);
+    if (!this.closed) {
+      const t = this.timing;
+      const total = t.send + t.own + t.wait + t.apply;
+      const part = (ms: number) => `${Math.round((100 * ms) / total)}%`;
+      if (total > 0) {
+        this.fit.logger(`[losskit] workers: this thread spent ${part(t.own)} on its slice, ${part(t.wait)} waiting for the workers, `
+          + `${part(t.send + t.apply)} sending slices and weights, summing and applying (a large wait share: the workers do not get a core each)`);
+      }
+      this.closed = Promise.all(this.threads.map((thread) => thread.worker.terminate())).then(() => undefined);
+    }
     return this.closed;
   }
 }
