@@ -33,7 +33,8 @@ function denseModel(): tf.LayersModel {
 function twoOutputModel(): tf.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: 50 + k });
   const input = tf.input({ shape: [6] });
-  const trunk = tf.layers.dense({ units: 12, activation: 'relu', kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
+  // A regularizer: its penalty belongs to the batch, added once (by the trainer's thread).
+  const trunk = tf.layers.dense({ units: 12, activation: 'relu', kernelInitializer: init(1), kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }).apply(input) as tf.SymbolicTensor;
   const a = tf.layers.dense({ units: 3, name: 'a', kernelInitializer: init(2) }).apply(trunk) as tf.SymbolicTensor;
   const b = tf.layers.dense({ units: 2, name: 'b', kernelInitializer: init(3) }).apply(trunk) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: [a, b] });
@@ -124,6 +125,37 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
     expectClose((await run(c, 2)).history, one.history);
     // the last batch (15 rows) splits 5 + 5 + 5, the others 9 + 8 + 8
     expectClose((await run(c, 3)).history, one.history);
+  });
+
+  it('the NaN guard: a non-finite loss in a worker\'s slice skips the batch (skip-batch) or throws, as in one thread', async () => {
+    // row 50 (batch 2 of 30 rows, shuffle off: its rows 15..29 are worker 1's) holds a NaN
+    const bad = tf.tidy(() => tf.concat([target.slice(0, 50), tf.fill([1, 3], NaN), target.slice(51)]));
+    const c: Case = { build: denseModel, loss: 'mse', optimizer: () => tf.train.sgd(0.1), x: () => x, y: () => bad, fit: { epochs: 2, batchSize: 30, shuffle: false, nanPolicy: 'skip-batch' } };
+    try {
+      const one = await run(c, 1);
+      const two = await run(c, 2);
+      expect(one.history.history.loss!.every(Number.isFinite)).to.equal(true);
+      expectClose(two.history, one.history);
+      const error = await run(c, 2, { nanPolicy: 'throw' }).catch((e: Error) => e);
+      expect((error as Error).message).to.match(/Loss term 'mse' is NaN in epoch 1, batch 2/);
+    } finally {
+      bad.dispose();
+    }
+  });
+
+  it('Dropout with a seed: two 2-worker runs are bit-identical (each slice draws its own seeded masks)', async () => {
+    const dropout = () => tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 16, activation: 'relu', inputShape: [6], kernelInitializer: tf.initializers.glorotUniform({ seed: 71 }) }),
+        tf.layers.dropout({ rate: 0.5 }),
+        tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 72 }) }),
+      ],
+    });
+    const c: Case = { build: dropout, loss: 'mse', optimizer: () => tf.train.adam(0.01), x: () => x, y: () => target, fit: { epochs: 2, batchSize: 30, seed: 3 } };
+    const a = await run(c, 2);
+    const b = await run(c, 2);
+    expect(b.weights).to.deep.equal(a.weights);
+    expect(b.history).to.deep.equal(a.history);
   });
 
   it("'auto' picks a count from the cores and the batch size and says so in one log line", async () => {
