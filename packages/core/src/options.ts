@@ -39,11 +39,11 @@ export function validateOptions(
       given.map((option) => ({ option, message: 'this loss takes no options', received: options[option] })),
     );
   }
-  const empty = isEmpty(options);
+  const empty = isEmptyRecord(options);
   const cached = empty ? emptyParses.get(schema) : undefined;
   if (cached) return { ...cached };
   const result = schema.safeParse(options);
-  if (result.success && empty && isPlainRecord(result.data)) emptyParses.set(schema, { ...result.data });
+  if (result.success && empty && isFlatRecord(result.data)) emptyParses.set(schema, { ...result.data });
   if (result.success) return result.data as Record<string, unknown>;
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
@@ -80,13 +80,14 @@ function didYouMean(key: string, known: readonly string[]): string {
   return `; did you mean '${suggestion}'?`;
 }
 
-// Without allocating a key array: this runs on every resolution.
-function isEmpty(options: Record<string, unknown>): boolean {
+/** Whether an object has no own keys, without allocating a key array: this runs on every resolution. */
+export function isEmptyRecord(options: Record<string, unknown>): boolean {
   for (const key in options) if (Object.hasOwn(options, key)) return false;
   return true;
 }
 
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
+/** An object whose values are all primitives (safe to hand out as a shallow copy). */
+export function isFlatRecord(value: unknown): value is Record<string, unknown> {
   // only flat values are cached: a default array or object could be mutated by a plugin
   return typeof value === 'object' && value !== null && Object.values(value).every((v) => v === null || typeof v !== 'object');
 }

@@ -35,21 +35,29 @@ export function reduceLoss(
   sampleWeight?: tf.Tensor,
   lossName = 'loss',
 ): tf.Tensor {
-  return tf.tidy(() => {
-    const mask = kerasMaskOf(values);
-    let weights = sampleWeight ? toFloat32(sampleWeight) : undefined;
-    if (mask) weights = mergeMask(weights, tf.cast(mask(), 'float32'), reduction, lossName);
-    let weighted = values;
-    if (weights) {
-      [weighted, weights] = sameRank(values, weights);
-      weighted = multiply(weighted, weights, lossName);
-    }
-    if (reduction === 'none' || weighted.rank === 0) return weighted;
-    const total = tf.sum(weighted);
-    if (reduction === 'sum') return total;
-    const divisor = reduction === 'mean_with_sample_weight' && weights ? tf.sum(weights) : tf.scalar(weighted.size);
-    return divideNoNan(total, divisor);
-  });
+  return tf.tidy(() => reduceInScope(values, reduction, sampleWeight, lossName));
+}
+
+/**
+ * `reduceLoss` without its own tidy scope, for callers already inside one (the resolved losses,
+ * on every training step): the intermediates are freed by the caller's scope.
+ */
+export function reduceInScope(values: tf.Tensor, reduction: Reduction, sampleWeight: tf.Tensor | undefined, lossName: string): tf.Tensor {
+  const mask = kerasMaskOf(values);
+  let weights = sampleWeight ? toFloat32(sampleWeight) : undefined;
+  if (mask) weights = mergeMask(weights, tf.cast(mask(), 'float32'), reduction, lossName);
+  let weighted = values;
+  if (weights) {
+    [weighted, weights] = sameRank(values, weights);
+    weighted = multiply(weighted, weights, lossName);
+  }
+  if (reduction === 'none' || weighted.rank === 0) return weighted;
+  const total = tf.sum(weighted);
+  if (reduction === 'sum') return total;
+  if (reduction === 'mean_with_sample_weight' && weights) return divideNoNan(total, tf.sum(weights));
+  // The count is a known number: a plain division is Keras's divide_no_nan whenever it is
+  // non-zero, with one kernel on the tape instead of five (this runs on every training step).
+  return weighted.size > 0 ? tf.div(total, weighted.size) : tf.zerosLike(total);
 }
 
 /** Keras's apply_mask: under a mean, valid entries weigh total / valid so the mean is over them. */

@@ -6,10 +6,11 @@ import * as z from 'zod';
 import { LossSpecError, UnknownLossError, pluginApiMismatchError } from './errors.js';
 import { NameTable } from './name-table.js';
 import { firstPartyNames, firstPartyOwner } from './catalog/names.js';
-import { defaultOptions, strictSchema, validateOptions } from './options.js';
+import { defaultOptions, isEmptyRecord, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';
 import type { LossMetadata, LossPlugin, LossPluginClass } from './plugin.js';
-import { DEFAULT_REDUCTION } from './reduction.js';
+import { NamedSpecCache } from './named-spec-cache.js';
+import { DEFAULT_REDUCTION, type Reduction } from './reduction.js';
 import { LossNotPreparedError, SingleResolvedLoss, SumResolvedLoss, type ResolvedLoss } from './resolved-loss.js';
 import {
   isSumSpec,
@@ -75,6 +76,7 @@ export interface ResolveAsyncOptions extends ResolveOptions {
 export class LossRegistry {
   readonly apiVersion = CORE_API_VERSION;
   private readonly names = new NameTable();
+  private readonly namedSpecs = new NamedSpecCache();
   private loader: PluginLoader | undefined;
   private installedNames: (() => readonly string[]) | undefined;
 
@@ -84,6 +86,7 @@ export class LossRegistry {
    * `override: true`; an override then holds the name whichever of the two is imported first.
    */
   register(entry: RegisteredLoss): void {
+    this.namedSpecs.clear();
     this.names.register(entry);
   }
 
@@ -92,6 +95,7 @@ export class LossRegistry {
    * again. Returns whether it was registered.
    */
   unregister(name: string): boolean {
+    this.namedSpecs.clear();
     return this.names.unregister(name);
   }
 
@@ -194,14 +198,15 @@ export class LossRegistry {
       validateSumSpec(spec);
       const terms: SingleResolvedLoss[] = [];
       try {
-        spec.sum.forEach((term, i) => {
+        for (let i = 0; i < spec.sum.length; i++) {
+          const term = spec.sum[i]!;
           if (typeof term === 'object' && term !== null && 'reduction' in term && term.reduction !== undefined) {
             throw new LossSpecError(
               `Term ${i} ('${term.name}') of a sum loss sets a reduction; set it once on the sum ({ sum: [...], reduction }).`,
             );
           }
           terms.push(this.resolveSingle(term, options, true));
-        });
+        }
       } catch (error) {
         // The terms built before the bad one hold plugins (and maybe tensors): free them.
         for (const term of terms) term.dispose();
@@ -226,19 +231,32 @@ export class LossRegistry {
   }
 
   private resolveSingle(spec: SingleLossSpec, options: ResolveOptions, inSum: boolean): SingleResolvedLoss {
-    const normalized = normalizeSingleSpec(spec, inSum);
-    const entry = this.get(normalized.name);
-    const validated = validateOptions(entry.name, entry.meta.options && strictSchema(entry.meta.options), normalized.options);
-    const reduction = normalized.reduction ?? DEFAULT_REDUCTION;
+    const { entry, validated, reduction, weight } = this.singlePlan(spec, inSum);
     const saved: SavedSingleLossSpec = {
       name: entry.name,
       options: validated,
-      ...(inSum ? { weight: normalized.weight } : { reduction }),
+      ...(inSum ? { weight } : { reduction }),
       ...(entry.meta.package ? { package: { ...entry.meta.package } } : {}),
     };
     const plugin = entry.build(validated, options.container);
     return new SingleResolvedLoss(entry.name, plugin, saved, reduction);
   }
+  /** The registration, validated options, reduction and weight one spec stands for. */
+  private singlePlan(spec: SingleLossSpec, inSum: boolean): { entry: RegisteredLoss; validated: Record<string, unknown>; reduction: Reduction; weight: number } {
+    // A bare name skips even the spec checks; a spec without options skips the lookup and parse.
+    const named = typeof spec === 'string' ? this.namedSpecs.get(spec) : undefined;
+    if (named) return { entry: named.entry, validated: { ...named.options }, reduction: DEFAULT_REDUCTION, weight: 1 };
+    const normalized = normalizeSingleSpec(spec, inSum);
+    const reduction = normalized.reduction ?? DEFAULT_REDUCTION;
+    const withoutOptions = isEmptyRecord(normalized.options);
+    const plan = withoutOptions ? this.namedSpecs.get(normalized.name) : undefined;
+    if (plan) return { entry: plan.entry, validated: { ...plan.options }, reduction, weight: normalized.weight };
+    const entry = this.get(normalized.name);
+    const validated = validateOptions(entry.name, entry.meta.options && strictSchema(entry.meta.options), normalized.options);
+    if (withoutOptions) this.namedSpecs.remember(normalized.name, entry, validated);
+    return { entry, validated, reduction, weight: normalized.weight };
+  }
+
 
 }
 

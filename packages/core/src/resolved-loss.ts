@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LossKitError, ShapeMismatchError } from './errors.js';
 import type { LossPlugin } from './plugin.js';
-import { DEFAULT_REDUCTION, reduceLoss, type Reduction } from './reduction.js';
+import { DEFAULT_REDUCTION, reduceInScope, type Reduction } from './reduction.js';
 import type { SavedLossSpec, SavedSingleLossSpec } from './spec.js';
 
 /**
@@ -75,7 +75,7 @@ abstract class BaseResolvedLoss implements ResolvedLoss {
   abstract dispose(): void;
 
   reduced(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => reduceLoss(this.perSample(yTrue, yPred), this.reduction, sampleWeight, this.name));
+    return tf.tidy(() => reduceInScope(this.perSample(yTrue, yPred), this.reduction, sampleWeight, this.name));
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
@@ -97,10 +97,13 @@ export class SingleResolvedLoss extends BaseResolvedLoss {
     readonly reduction: Reduction,
   ) {
     super();
-    this.terms = [{ name, weight: 1 }];
   }
 
-  readonly terms: readonly LossTerm[];
+  // A getter, not a field: resolution is hot (a trainer resolves per output, tools resolve in
+  // loops) and most callers never ask for the terms of a single loss.
+  get terms(): readonly LossTerm[] {
+    return [{ name: this.name, weight: 1 }];
+  }
 
   private prepared = false;
 
@@ -184,8 +187,8 @@ export class SumResolvedLoss extends BaseResolvedLoss {
     return tf.tidy(() => {
       const perTerm = this.members.map((term) => term.perSample(yTrue, yPred));
       return {
-        value: reduceLoss(this.weightedSum(perTerm), this.reduction, sampleWeight, this.name),
-        terms: this.members.map((term, i) => reduceLoss(perTerm[i]!, this.reduction, sampleWeight, term.name)),
+        value: reduceInScope(this.weightedSum(perTerm), this.reduction, sampleWeight, this.name),
+        terms: this.members.map((term, i) => reduceInScope(perTerm[i]!, this.reduction, sampleWeight, term.name)),
       };
     });
   }

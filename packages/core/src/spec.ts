@@ -44,16 +44,18 @@ export function isSumSpec(spec: LossSpec): spec is SumLossSpec {
 }
 
 // 'package' is what a saved spec (SavedSingleLossSpec) carries; resolution ignores it.
-const SINGLE_KEYS = ['name', 'options', 'reduction', 'weight', 'package'] as const;
-const SUM_KEYS = ['sum', 'reduction'] as const;
+const SINGLE_KEYS: ReadonlySet<string> = new Set(['name', 'options', 'reduction', 'weight', 'package']);
+const SUM_KEYS: ReadonlySet<string> = new Set(['sum', 'reduction']);
 
 /** A spec key nobody reads is a typo (`reducton`) that would silently do nothing: refuse it. */
-function checkSpecKeys(spec: object, allowed: readonly string[], what: string): void {
-  for (const key of Object.keys(spec)) {
-    if (allowed.includes(key)) continue;
+function checkSpecKeys(spec: object, allowed: ReadonlySet<string>, what: string): void {
+  // for-in rather than Object.keys: no array per resolution on this hot path (an inherited
+  // key is looked at only when it is not a known one).
+  for (const key in spec) {
+    if (allowed.has(key) || !Object.hasOwn(spec, key)) continue;
     const near = closest(key, [...allowed]);
     throw new LossSpecError(
-      `${what}: unknown key ${JSON.stringify(key)}${near ? ` (did you mean '${near}'?)` : ''}; a loss spec has only ${allowed.join(', ')}.`,
+      `${what}: unknown key ${JSON.stringify(key)}${near ? ` (did you mean '${near}'?)` : ''}; a loss spec has only ${[...allowed].join(', ')}.`,
     );
   }
 }
@@ -94,7 +96,7 @@ export function normalizeSingleSpec(spec: SingleLossSpec, inSum = false): Normal
   if (spec.options !== undefined && (typeof spec.options !== 'object' || spec.options === null || Array.isArray(spec.options))) {
     throw new LossSpecError(`Loss '${spec.name}': options must be an object (got ${describeValue(spec.options)}).`);
   }
-  return { name: spec.name, options: { ...(spec.options ?? {}) }, reduction: spec.reduction, weight: spec.weight ?? 1 };
+  return { name: spec.name, options: spec.options === undefined ? {} : { ...spec.options }, reduction: spec.reduction, weight: spec.weight ?? 1 };
 }
 
 export function validateSumSpec(spec: SumLossSpec): void {

@@ -90,6 +90,34 @@ describe('core: registry', () => {
     registry.unregister(name);
   });
 
+  it('a name resolved before (bare or without options) follows a later override, unregister and re-register', () => {
+    const name = uniqueName('cached');
+    const value = (spec: string | { name: string; reduction: 'sum' }) =>
+      tf.tidy(() => registry.resolveSync(spec).perSample(tf.tensor2d([[3]]), tf.tensor2d([[1]])).dataSync()[0]);
+    registerLossFunction({ name, aliases: [`${name}-alias`], description: 'v1' }, (t, p) => tf.sum(tf.sub(t, p), -1));
+    for (const spec of [name, `${name}-alias`, { name, reduction: 'sum' as const }]) expect(value(spec)).to.equal(2);
+    registerLossFunction({ name, aliases: [`${name}-alias`], description: 'v2', override: true }, (t, p) => tf.sum(tf.mul(3, tf.sub(t, p)), -1));
+    for (const spec of [name, `${name}-alias`, { name, reduction: 'sum' as const }]) expect(value(spec)).to.equal(6);
+    registry.unregister(name);
+    // the overridden registration answers again
+    for (const spec of [name, `${name}-alias`, { name, reduction: 'sum' as const }]) expect(value(spec)).to.equal(2);
+    registry.unregister(name);
+    expect(() => registry.resolveSync(name)).to.throw(UnknownLossError);
+    expect(() => registry.resolveSync(`${name}-alias`)).to.throw(UnknownLossError);
+    registerLossFunction({ name, description: 'v3' }, (t, p) => tf.sum(tf.mul(-1, tf.sub(t, p)), -1));
+    expect(value(name)).to.equal(-2);
+    registry.unregister(name);
+  });
+
+  it("changing one resolution's saved options never changes the next resolution's", () => {
+    const first = registry.resolveSync('binary_crossentropy');
+    const defaults = { ...(first.spec as { options: Record<string, unknown> }).options };
+    (first.spec as { options: Record<string, unknown> }).options.fromLogits = 'tampered';
+    const again = registry.resolveSync({ name: 'binary_crossentropy', reduction: 'sum' });
+    expect((again.spec as { options: Record<string, unknown> }).options.fromLogits).to.equal(false);
+    expect((registry.resolveSync('binary_crossentropy').spec as { options: Record<string, unknown> }).options).to.deep.equal({ ...defaults, fromLogits: false });
+  });
+
   it("a first-party name (Keras's 'poisson') cannot be taken without override, naming its owner", () => {
     expect(registry.describe('poisson').builtin).to.equal(true, 'precondition: the catalog loss is present');
     const name = uniqueName('poisson-like');
