@@ -65,6 +65,6 @@ describe('Trainer: workers and a killed process', function () {
     expect(resumed.loss).to.have.length(EPOCHS);
     // the epochs before the kill are the same computation; after it, 1 worker vs 2 within 1e-5
     expect(resumed.loss!.slice(0, newest.epoch)).to.deep.equal(expected.loss!.slice(0, newest.epoch));
-    expectClose(resumed.loss!, expected.loss!, 'loss');
+    expectClose(resumed.loss as number[], expected.loss as number[], 'loss');
   });
 });

@@ -8,6 +8,7 @@
 import '@losskit/loss-mse';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Trainer, TrainingOptimizer, WorkerFailedError, type FitOptions, type History, type LossOption, type MetricsOption } from '@losskit/trainer';
 import { listCheckpoints, loadTrainerState } from '@losskit/trainer/persistence';
@@ -163,10 +164,10 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
     const model = denseModel();
     const trainer = new Trainer({ model, optimizer: 'sgd', loss: 'mse', backend: 'cpu', logger: (line) => lines.push(line) });
     await trainer.fit(x, target, { epochs: 1, batchSize: 16, workers: 'auto', workerImports: WORKER_IMPORTS, verbose: 0 });
-    const line = lines.filter((l) => l.includes('workers:'));
+    const line = lines.filter((l) => l.includes('workers'));
     expect(line).to.have.length(1);
     // batch 16 < 2 x 32 rows: one worker, whatever the core count
-    expect(line[0]).to.match(/workers: 1 \(.*availableParallelism \d+.*batch 16/);
+    expect(line[0]).to.match(/^\[losskit\] workers 'auto': 1 \(availableParallelism \d+, batch 16 .*\); training in this thread only$/);
     trainer.dispose();
     model.dispose();
   });
@@ -186,7 +187,7 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
   });
 
   it('a worker whose loss throws ends the fit with an error naming it; no tensors or threads left; the last checkpoint loads', async () => {
-    const dir = await makeTempDir();
+    const dir = makeTempDir('workers-fail');
     const liveWorkers = () => (process.report.getReport() as unknown as { workers: unknown[] }).workers.length;
     const threads = liveWorkers();
     const model = denseModel();
@@ -216,6 +217,7 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
     state.optimizer.dispose();
     trainer.dispose();
     model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a loss the workers cannot resolve is refused with what to do', async () => {

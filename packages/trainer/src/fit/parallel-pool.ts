@@ -19,6 +19,7 @@ import type { Batch } from './data.js';
 import { WorkerFailedError } from './parallel-errors.js';
 import type { PlainTensor, StepRequest, WorkerReply, WorkerSetup } from './parallel-protocol.js';
 import { rowSums, shareFactors, shareOfLoss } from './parallel-share.js';
+import { StepTiming } from './parallel-timing.js';
 import { withSeededMathRandom } from './seeded-random.js';
 import type { FitSettings } from './settings.js';
 import type { StepPlan, StepResult } from './step.js';
@@ -46,7 +47,9 @@ const WORKER_URL = new URL('./parallel-worker.js', import.meta.url);
 /** The worker count the option asks for, with its reason logged; undefined (no pool) for one. */
 export async function startWorkerPool(fit: ParallelFit): Promise<WorkerPool | undefined> {
   const { count, why } = chooseWorkers(fit.settings.workers, fit.settings.batchSize);
-  fit.logger(`[losskit] workers: ${count} (${why.replace(/^workers:? ?/, '')}); ${count === 1 ? 'training in this thread' : `this thread computes slice 0 of each batch, ${count - 1} worker thread${count > 2 ? 's' : ''} the others, on ${tf.getBackend()}`}`);
+  const plan = count === 1 ? 'training in this thread only'
+    : `this thread computes slice 0 of each batch, ${count - 1} worker thread${count > 2 ? 's' : ''} the others, on ${tf.getBackend()}`;
+  fit.logger(`[losskit] ${why}; ${plan}`);
   if (count === 1) return undefined;
   const pool = new Pool(fit, count);
   try {
@@ -79,14 +82,7 @@ class Pool implements WorkerPool {
   private readonly sum: Float32Array;
   private closed: Promise<void> | undefined;
   private where = 'start-up';
-  /** Where this thread's step time goes (ms), logged at the end: for choosing `workers`. */
-  private readonly timing = { send: 0, own: 0, wait: 0, apply: 0 };
-  private mark = 0;
-  private lap(key: keyof Pool['timing']): void {
-    const now = performance.now();
-    this.timing[key] += now - this.mark;
-    this.mark = now;
-  }
+  private readonly timing = new StepTiming();
 
   constructor(private readonly fit: ParallelFit, readonly workers: number) {
     const { plan } = fit;
@@ -146,7 +142,7 @@ class Pool implements WorkerPool {
 
   async step(batch: Batch, epoch: number, batchIndex: number): Promise<StepResult> {
     this.where = `epoch ${epoch + 1}, batch ${batchIndex + 1}`;
-    this.mark = performance.now();
+    this.timing.start();
     const { plan } = this.fit;
     const size = batch.size;
     this.publishWeights();
@@ -156,19 +152,19 @@ class Pool implements WorkerPool {
     const replies = this.send(batch, epoch, batchIndex, slices, sums);
     // Settled even when this thread's own slice throws, so no rejection goes unhandled.
     const settled = Promise.allSettled(replies);
-    this.lap('send');
+    this.timing.lap('send');
     let own: ReturnType<Pool['ownSlice']> | undefined;
     try {
       const [start, end] = slices[0]!;
       const compute = () => this.ownSlice(batch, start, end, shareFactors(plan.loss, sums, size, start, end));
       own = this.fit.seededLayers ? withSeededMathRandom(this.fit.seed, epoch, batchIndex, compute) : compute();
-      this.lap('own');
+      this.timing.lap('own');
       const results = await settled;
-      this.lap('wait');
+      this.timing.lap('wait');
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const result = this.finish(batch, own, results.map((r) => (r as PromiseFulfilledResult<WorkerReply | undefined>).value));
-      this.lap('apply');
+      this.timing.lap('apply');
       return result;
     } catch (error) {
       await settled;
@@ -280,13 +276,8 @@ class Pool implements WorkerPool {
 
   close(): Promise<void> {
     if (!this.closed) {
-      const t = this.timing;
-      const total = t.send + t.own + t.wait + t.apply;
-      const part = (ms: number) => `${Math.round((100 * ms) / total)}%`;
-      if (total > 0) {
-        this.fit.logger(`[losskit] workers: this thread spent ${part(t.own)} on its slice, ${part(t.wait)} waiting for the workers, `
-          + `${part(t.send + t.apply)} sending slices and weights, summing and applying (a large wait share: the workers do not get a core each)`);
-      }
+      const summary = this.timing.summary();
+      if (summary) this.fit.logger(summary);
       this.closed = Promise.all(this.threads.map((thread) => thread.worker.terminate())).then(() => undefined);
     }
     return this.closed;
