@@ -79,7 +79,6 @@ class Pool implements WorkerPool {
   private readonly threads: Thread[];
   private readonly variables: tf.Variable[];
   private readonly shared: Float32Array;
-  private readonly sum: Float32Array;
   private closed: Promise<void> | undefined;
   private where = 'start-up';
   private readonly timing = new StepTiming();
@@ -90,7 +89,6 @@ class Pool implements WorkerPool {
     const params = this.variables.reduce((s, v) => s + v.size, 0);
     const sharedWeights = new SharedArrayBuffer(params * 4);
     this.shared = new Float32Array(sharedWeights);
-    this.sum = new Float32Array(params);
     const base: Omit<WorkerSetup, 'index' | 'gradientSlot'> = {
       workers,
       backend: tf.getBackend(),
@@ -227,26 +225,21 @@ class Pool implements WorkerPool {
   private finish(batch: Batch, own: ReturnType<Pool['ownSlice']>, replies: (WorkerReply | undefined)[]): StepResult {
     const { plan, optimizer } = this.fit;
     const values = Float64Array.from(own.values);
-    const sum = this.sum;
-    let offset = 0;
-    for (const v of this.variables) {
-      sum.set(own.grads[v.name]!.dataSync() as Float32Array, offset);
-      offset += v.size;
-    }
-    replies.forEach((reply, i) => {
-      if (reply?.type !== 'done') return;
-      for (let k = 0; k < values.length; k++) values[k]! += reply.values[k]!;
-      const slot = this.threads[i]!.slot;
-      for (let j = 0; j < sum.length; j++) sum[j]! += slot[j]!;
-    });
+    const done = replies.map((reply, i) => (reply?.type === 'done' ? { reply, slot: this.threads[i]!.slot } : undefined)).filter((d) => d !== undefined);
+    for (const { reply } of done) for (let k = 0; k < values.length; k++) values[k]! += reply.values[k]!;
     const result = Float32Array.from(values);
     const applied = result.every(Number.isFinite);
     if (applied) {
       tf.tidy(() => {
+        // Summed on the backend, in replica order: own + slot 1 + slot 2 + ... (float32 adds, as
+        // a loop here would do, without reading this thread's gradients back first). A slot is
+        // not written again before the next request, so viewing it here is safe.
         let at = 0;
         const grads: tf.NamedTensorMap = {};
         for (const v of this.variables) {
-          grads[v.name] = tf.tensor(sum.slice(at, at + v.size), v.shape);
+          let g = own.grads[v.name]!;
+          for (const { slot } of done) g = tf.add(g, tf.tensor(slot.subarray(at, at + v.size), v.shape));
+          grads[v.name] = g;
           at += v.size;
         }
         optimizer.applyGradients(grads);
