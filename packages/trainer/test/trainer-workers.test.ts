@@ -144,6 +144,24 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
     }
   });
 
+  it('a tf.data dataset of weighted batches: 2 workers give the 1-thread history', async () => {
+    const [xs, ys, ws] = [tf.unstack(x), tf.unstack(target), tf.unstack(sampleWeight)];
+    const fitDataset = async (workers: number) => {
+      const model = denseModel();
+      const trainer = new Trainer({ model, optimizer: tf.train.sgd(0.2), loss: { name: 'mse', reduction: 'mean_with_sample_weight' }, backend: 'cpu', ...silent });
+      const dataset = tf.data.zip({ xs: tf.data.array(xs), ys: tf.data.array(ys), sampleWeight: tf.data.array(ws) }).batch(20);
+      const history = await trainer.fit(dataset as never, { epochs: 2, workers, workerImports: WORKER_IMPORTS, verbose: 0 });
+      trainer.dispose();
+      model.dispose();
+      return history;
+    };
+    try {
+      expectClose(await fitDataset(2), await fitDataset(1));
+    } finally {
+      tf.dispose([...xs, ...ys, ...ws]);
+    }
+  });
+
   it('Dropout with a seed: two 2-worker runs are bit-identical (each slice draws its own seeded masks)', async () => {
     const dropout = () => tf.sequential({
       layers: [
