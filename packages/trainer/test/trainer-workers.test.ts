@@ -72,6 +72,15 @@ function expectClose(actual: History, expected: History): void {
   }
 }
 
+/** A custom layer registered in this file only: a worker cannot rebuild a model that uses it. */
+class Doubling extends tf.layers.Layer {
+  static className = 'TestWorkersDoubling';
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.mul(Array.isArray(inputs) ? inputs[0]! : inputs, 2);
+  }
+}
+tf.serialization.registerClass(Doubling);
+
 describe('Trainer: workers (data-parallel worker threads)', function () {
   this.timeout(120_000);
   let x: tf.Tensor;
@@ -238,7 +247,7 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a loss the workers cannot resolve is refused with what to do', async () => {
+  it('a loss or a custom layer the workers cannot rebuild is refused with what to do', async () => {
     const model = denseModel();
     const trainer = new Trainer({ model, optimizer: 'sgd', loss: 'test-workers-l1', backend: 'cpu', ...silent });
     const error = await trainer.fit(x, target, { batchSize: 30, workers: 2, verbose: 0 }).catch((e: Error) => e);
@@ -246,5 +255,12 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
     expect((error as Error).message).to.match(/resolving the losses.*test-workers-l1.*workerImports/s);
     trainer.dispose();
     model.dispose();
+
+    const custom = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [6] }), new Doubling({})] });
+    const customTrainer = new Trainer({ model: custom, optimizer: 'sgd', loss: 'mse', backend: 'cpu', ...silent });
+    const layerError = await customTrainer.fit(x, target, { batchSize: 30, workers: 2, workerImports: WORKER_IMPORTS, verbose: 0 }).catch((e: Error) => e);
+    expect((layerError as Error).message).to.match(/rebuilding the model.*TestWorkersDoubling.*custom layer.*workerImports/s);
+    customTrainer.dispose();
+    custom.dispose();
   });
 });

@@ -44,6 +44,14 @@ export interface WorkerPool {
 
 const WORKER_URL = new URL('./parallel-worker.js', import.meta.url);
 
+/** What to do when a worker fails before its first step: what exists in this thread only does not exist there. */
+const MODULE_HINT = 'put its registration in a module and list it in the fit option workerImports, which every worker imports first';
+const HINTS: Record<string, string> = {
+  'resolving the losses': ` (a loss registered in the calling script only does not exist in a worker: ${MODULE_HINT})`,
+  'importing workerImports': ' (workerImports are package names or paths relative to the working directory)',
+  'rebuilding the model': ` (a custom layer class defined in the calling script does not exist in a worker: ${MODULE_HINT})`,
+};
+
 /** The worker count the option asks for, with its reason logged; undefined (no pool) for one. */
 export async function startWorkerPool(fit: ParallelFit): Promise<WorkerPool | undefined> {
   const { count, why } = chooseWorkers(fit.settings.workers, fit.settings.batchSize);
@@ -123,10 +131,7 @@ class Pool implements WorkerPool {
         thread.pending = undefined;
         return;
       }
-      fail(new WorkerFailedError(index, this.workers, reply.where, reply.name,
-        reply.where === 'resolving the losses' || reply.where === 'importing workerImports'
-          ? `${reply.message} (a loss registered in the calling script only does not exist in a worker: put its registration in a module and list it in the fit option workerImports)`
-          : reply.message));
+      fail(new WorkerFailedError(index, this.workers, reply.where, reply.name, reply.message + (HINTS[reply.where] ?? '')));
     });
     thread.worker.on('error', (error) => fail(new WorkerFailedError(index, this.workers, this.where, error.name, error.message)));
     thread.worker.on('exit', (code) => fail(new WorkerFailedError(index, this.workers, this.where, 'WorkerExit', `its thread exited with code ${code}`)));
