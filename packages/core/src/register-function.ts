@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { getLossRegistry } from './global-registry.js';
 import type { LossMetadata } from './plugin.js';
-import { assertCoreApi, functionFactory } from './registry.js';
+import { assertCoreApi, functionFactory } from './plugin-factory.js';
 import { CORE_API_VERSION } from './version.js';
 
 /**

@@ -2,7 +2,7 @@ import { container, injectable } from 'tsyringe';
 import type { z } from 'zod';
 import { getLossRegistry } from './global-registry.js';
 import type { LossMetadata, LossPluginClass } from './plugin.js';
-import { assertCoreApi, classFactory } from './registry.js';
+import { assertCoreApi, classFactory } from './plugin-factory.js';
 
 /**
  * Class decorator: makes the class injectable and registers it as a loss plugin.

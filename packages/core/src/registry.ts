@@ -1,15 +1,14 @@
-import type * as tf from '@tensorflow/tfjs';
 import { closest } from 'fastest-levenshtein';
-import semverSatisfies from 'semver/functions/satisfies.js';
 import type { DependencyContainer } from 'tsyringe';
 import * as z from 'zod';
-import { LossSpecError, UnknownLossError, pluginApiMismatchError } from './errors.js';
+import { LossSpecError, UnknownLossError } from './errors.js';
 import { NameTable } from './name-table.js';
 import { firstPartyNames, firstPartyOwner } from './catalog/names.js';
 import { defaultOptions, isEmptyRecord, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';
-import type { LossMetadata, LossPlugin, LossPluginClass } from './plugin.js';
+import type { LossMetadata, LossPlugin } from './plugin.js';
 import { NamedSpecCache } from './named-spec-cache.js';
+import { fromKerasConfig, isKerasLossConfig, type KerasLossConfig } from './catalog/keras-config.js';
 import { DEFAULT_REDUCTION, type Reduction } from './reduction.js';
 import { LossNotPreparedError, SingleResolvedLoss, SumResolvedLoss, type ResolvedLoss } from './resolved-loss.js';
 import {
@@ -21,8 +20,7 @@ import {
   type SavedSingleLossSpec,
   type SingleLossSpec,
 } from './spec.js';
-import { LOSS_NAME, LOSS_OPTIONS } from './tokens.js';
-import { CORE_API_VERSION, CORE_PACKAGE_VERSION } from './version.js';
+import { CORE_API_VERSION } from './version.js';
 
 /** Builds a plugin instance for one resolution. */
 export type PluginFactory = (options: Record<string, unknown>, parent: DependencyContainer | undefined) => LossPlugin;
@@ -205,6 +203,7 @@ export class LossRegistry {
               `Term ${i} ('${term.name}') of a sum loss sets a reduction; set it once on the sum ({ sum: [...], reduction }).`,
             );
           }
+          if (isKerasLossConfig(term)) assertTermReduction(term, i, spec.reduction ?? DEFAULT_REDUCTION);
           terms.push(this.resolveSingle(term, options, true));
         }
       } catch (error) {
@@ -220,7 +219,12 @@ export class LossRegistry {
   /** Registers what the loader can find for names that are missing; never throws for unknown names. */
   async load(names: readonly string[], options: ResolveAsyncOptions = {}): Promise<void> {
     if (!this.loader) return;
-    for (const name of names) {
+    const missing = names.filter((name) => !this.names.has(name));
+    // Listed plugins are imported even when every name is registered already: the caller asked
+    // for them, and one may override a name (its own 'huber' over the catalog's). The loader
+    // imports `plugins` first, whatever name it is asked about.
+    if (missing.length === 0 && options.plugins?.length && names.length) await this.loader(names[0]!, options);
+    for (const name of missing) {
       if (!this.names.has(name)) await this.loader(name, options);
     }
   }
@@ -269,44 +273,15 @@ export function conventionalPackageName(name: string): string {
   return candidatePackages(name)[0] ?? `@losskit/loss-${name.replace(/^@[^/]+\//, '').toLowerCase()}`;
 }
 
-/** Builds a class plugin in a child container that holds its options and default dependencies. */
-export function classFactory(
-  pluginClass: LossPluginClass,
-  meta: LossMetadata,
-  root: DependencyContainer,
-): PluginFactory {
-  // A plugin whose constructor takes nothing needs no container: building one per resolution
-  // was most of the cost of resolving such a plugin by name.
-  if (pluginClass.length === 0 && !meta.defaults?.length) {
-    return () => new (pluginClass as unknown as new () => LossPlugin)();
-  }
-  return (options, parent) => {
-    const child = (parent ?? root).createChildContainer();
-    child.register(LOSS_OPTIONS, { useValue: options });
-    child.register(LOSS_NAME, { useValue: meta.name });
-    for (const { token, provider } of meta.defaults ?? []) {
-      if (!child.isRegistered(token, true)) child.register(token, provider as never);
-    }
-    return child.resolve(pluginClass as unknown as new () => LossPlugin);
-  };
-}
-
-/** Builds a stateless plugin from a per-sample function. */
-export function functionFactory(fn: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor): PluginFactory {
-  return () => ({ compute: fn });
-}
-
-export function assertCoreApi(meta: LossMetadata, owner: string): void {
-  if (!satisfiesRange(CORE_API_VERSION, meta.coreApi)) {
-    throw pluginApiMismatchError({ name: meta.name, coreApi: meta.coreApi, owner }, { apiVersion: CORE_API_VERSION, packageVersion: CORE_PACKAGE_VERSION });
-  }
-}
-
-function satisfiesRange(version: string, range: string): boolean {
-  try {
-    return semverSatisfies(version, range);
-  } catch {
-    // An unparsable range is as incompatible as a wrong one.
-    return false;
-  }
+/**
+ * A Keras config carries its own reduction, which a sum's term cannot have (the sum reduces
+ * once): one that differs from the sum's would otherwise be silently dropped.
+ */
+function assertTermReduction(term: KerasLossConfig, index: number, sumReduction: Reduction): void {
+  const { reduction } = fromKerasConfig(term);
+  if (reduction === undefined || reduction === sumReduction) return;
+  throw new LossSpecError(
+    `Term ${index} (Keras config '${term.class_name}') of a sum loss has reduction '${reduction}' in its config, but a sum's terms ` +
+      `share the sum's reduction ('${sumReduction}'); set it once on the sum ({ sum: [...], reduction: '${reduction}' }) or remove it from the config.`,
+  );
 }

@@ -61,6 +61,7 @@ describe('plugin discovery', () => {
     'fixture-future',
     'fixture-other-name',
     'fixture-sum-term',
+    'fixture-override-owner',
   ];
 
   before(async () => {
@@ -76,6 +77,13 @@ describe('plugin discovery', () => {
     writePackage(app, '@acme/losskit-loss-fixture-scoped', registerAbs('@acme/fixture-scoped', '@acme/losskit-loss-fixture-scoped'));
     writePackage(app, 'losskit-loss-fixture-sum-term', registerAbs('fixture-sum-term', 'losskit-loss-fixture-sum-term'));
     writePackage(app, 'acme-explicit-losses', registerAbs('fixture-explicit', 'acme-explicit-losses'));
+    // Overrides the catalog's 'poisson' (mean |p - t| instead of Keras's poisson).
+    writePackage(
+      app,
+      'acme-poisson-override',
+      `registerLossFunction({ name: 'fixture-override-owner', aliases: ['poisson'], override: true, description: 'fixture', coreApi: '^1.0.0', ` +
+        `package: { name: 'acme-poisson-override', version: '1.2.3' } }, (t, p) => p.sub(t).abs().mean(-1));`,
+    );
     writePackage(app, 'losskit-loss-fixture-future', registerAbs('fixture-future', 'losskit-loss-fixture-future', '^2.0.0'));
     writePackage(app, 'losskit-loss-fixture-misnamed', registerAbs('fixture-other-name', 'losskit-loss-fixture-misnamed'));
     // Never to be imported: a loss name must not be able to reach it by any spelling.
@@ -138,6 +146,22 @@ describe('plugin discovery', () => {
     const resolved = await registry.resolve('fixture-explicit', { plugins: ['acme-explicit-losses'] });
     expect(resolved.name).to.equal('fixture-explicit');
     expect(imports()).to.include('acme-explicit-losses');
+  });
+
+  it('imports listed `plugins` even when the name is registered already, so a listed override wins', async () => {
+    expect(registry.get('poisson').builtin).to.equal(true, 'precondition: the catalog poisson answers');
+    const resolved = await registry.resolve('poisson', { plugins: ['acme-poisson-override'] });
+    expect(imports()).to.include('acme-poisson-override');
+    expect(resolved.name).to.equal('fixture-override-owner');
+    const yTrue = tf.tensor2d([[1, 2]]);
+    const yPred = tf.tensor2d([[2, 4]]);
+    const perSample = resolved.perSample(yTrue, yPred);
+    // mean |p - t| worked by hand: (1 + 2) / 2
+    expect(Array.from(await perSample.data())).to.deep.equal([1.5]);
+    tf.dispose([yTrue, yPred, perSample]);
+    resolved.dispose();
+    registry.unregister('fixture-override-owner');
+    expect(registry.get('poisson').builtin).to.equal(true, 'the catalog poisson answers again');
   });
 
   it('resolves every term of a sum spec through discovery', async () => {

@@ -189,6 +189,18 @@ describe('core: Keras serialized loss configs and Keras options as specs', () =>
     expect(() => registry.resolveSync({ class_name: 'LossFunctionWrapper', config: {} })).to.throw(UnknownLossError);
   });
 
+  it("a Keras config in a sum keeps the sum's reduction: one that matches is accepted, another is an error naming the term", () => {
+    // keras.losses.serialize always writes a reduction; the default one is the sum's default too
+    const sum = registry.resolveSync({ sum: [{ class_name: 'Huber', config: { reduction: 'sum_over_batch_size', delta: 2 } }, 'mae'] });
+    expect(sum.spec).to.deep.include({ reduction: 'sum_over_batch_size' });
+    const summed = registry.resolveSync({ sum: [{ class_name: 'Huber', config: { reduction: 'sum' } }, 'mae'], reduction: 'sum' });
+    expect(summed.reduction).to.equal('sum');
+    expect(() => registry.resolveSync({ sum: ['mae', { class_name: 'Huber', config: { reduction: 'sum' } }] })).to.throw(
+      LossSpecError,
+      /Term 1 \(Keras config 'Huber'\) of a sum loss has reduction 'sum' in its config.*reduction: 'sum'/,
+    );
+  });
+
   it("validates each loss's Keras options with its schema and fills in Keras's defaults", () => {
     expect(registry.describe('sparse_categorical_crossentropy').defaults).to.deep.equal({ fromLogits: false, ignoreClass: null, axis: -1 });
     expect(registry.describe('Circle').defaults).to.deep.equal({ gamma: 80, margin: 0.4, removeDiagonal: true });
