@@ -186,6 +186,28 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
     expect(b.history).to.deep.equal(a.history);
   });
 
+  it('on wasm (weights and gradients read from its heap): 2 workers give the 1-thread history, two 2-worker runs are bit-identical', async () => {
+    const onWasm = async (workers: number) => {
+      const model = denseModel();
+      const trainer = new Trainer({ model, optimizer: 'adam', loss: 'mse', metrics: ['mae'], backend: 'wasm', ...silent });
+      const history = await trainer.fit(x, labels, { epochs: 2, batchSize: 30, seed: 2, sampleWeight, workers, workerImports: WORKER_IMPORTS, verbose: 0 });
+      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+      trainer.dispose();
+      model.dispose();
+      return { history, weights };
+    };
+    try {
+      const one = await onWasm(1);
+      const two = await onWasm(2);
+      expectClose(two.history, one.history);
+      const again = await onWasm(2);
+      expect(again.history).to.deep.equal(two.history);
+      expect(again.weights).to.deep.equal(two.weights);
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+
   it("'auto' picks a count from the cores and the batch size and says so in one log line", async () => {
     const lines: string[] = [];
     const model = denseModel();

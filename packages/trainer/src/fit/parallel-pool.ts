@@ -13,7 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { chooseWorkers, resolvePlugin, sliceOf } from '@losskit/parallel';
-import { releaseGradientTape } from '../tfjs-internals.js';
+import { copyValuesInto, releaseGradientTape, wasmHeapView } from '../tfjs-internals.js';
 import type { Logger } from '../logger.js';
 import type { Batch } from './data.js';
 import { WorkerFailedError } from './parallel-errors.js';
@@ -77,9 +77,11 @@ interface Thread {
   failure: Error | undefined;
 }
 
-function plainRows(values: tf.TypedArray, tensor: tf.Tensor, start: number, end: number): PlainTensor {
+/** Rows [start, end) of a batch tensor as a fresh array (transferred to the worker). */
+function plainRows(tensor: tf.Tensor, start: number, end: number): PlainTensor {
   const rowSize = tensor.shape.slice(1).reduce((p, d) => p * d, 1);
-  return { values: values.slice(start * rowSize, end * rowSize) as PlainTensor['values'], shape: [end - start, ...tensor.shape.slice(1)], dtype: tensor.dtype as PlainTensor['dtype'] };
+  const values = wasmHeapView(tensor, start * rowSize, end * rowSize)?.slice() ?? tensor.dataSync().slice(start * rowSize, end * rowSize);
+  return { values: values as PlainTensor['values'], shape: [end - start, ...tensor.shape.slice(1)], dtype: tensor.dtype as PlainTensor['dtype'] };
 }
 
 class Pool implements WorkerPool {
@@ -179,19 +181,15 @@ class Pool implements WorkerPool {
 
   /** Sends each worker its slice; resolves to undefined for a worker whose slice is empty. */
   private send(batch: Batch, epoch: number, batchIndex: number, slices: [number, number][], sums: (Float64Array | undefined)[]): Promise<WorkerReply | undefined>[] {
-    const read = (t: tf.Tensor) => t.dataSync();
-    const xs = batch.xs.map(read);
-    const ys = batch.ys.map(read);
-    const ws = batch.weights.map((w) => (w ? read(w) : undefined));
     const seed = this.fit.seededLayers ? `${this.fit.seed}/worker-` : undefined;
     return this.threads.map((thread, i) => {
       const [start, end] = slices[i + 1]!;
       if (end === start) return Promise.resolve(undefined);
       const request: StepRequest = {
         type: 'step', epoch, batch: batchIndex, seed: seed === undefined ? undefined : `${seed}${i + 1}`,
-        xs: batch.xs.map((t, k) => plainRows(xs[k]!, t, start, end)),
-        ys: batch.ys.map((t, k) => plainRows(ys[k]!, t, start, end)),
-        weights: batch.weights.map((w, k) => (w ? plainRows(ws[k]!, w, start, end) : null)),
+        xs: batch.xs.map((t) => plainRows(t, start, end)),
+        ys: batch.ys.map((t) => plainRows(t, start, end)),
+        weights: batch.weights.map((w) => (w ? plainRows(w, start, end) : null)),
         factors: shareFactors(this.fit.plan.loss, sums, batch.size, start, end),
       };
       const reply = this.await(thread);
@@ -267,7 +265,7 @@ class Pool implements WorkerPool {
   private publishWeights(): void {
     let offset = 0;
     for (const v of this.variables) {
-      this.shared.set(v.dataSync() as Float32Array, offset);
+      copyValuesInto(v, this.shared, offset);
       offset += v.size;
     }
   }

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { releaseGradientTape } from '../tfjs-internals.js';
+import { copyValuesInto, releaseGradientTape } from '../tfjs-internals.js';
 import { CompiledLoss } from './compiled-loss.js';
 import { shareOfLoss } from './parallel-share.js';
 import type { PlainTensor, StepRequest, WorkerReply, WorkerSetup } from './parallel-protocol.js';
@@ -53,11 +53,14 @@ async function start(): Promise<Replica> {
 /** The trainer wrote the current weights into shared memory before sending the request. */
 function loadWeights(variables: tf.Variable[]): void {
   const flat = new Float32Array(setup.sharedWeights);
+  // wasm copies a tensor's values into its heap; the cpu backend would keep a view of memory the
+  // trainer overwrites next step, so it gets a copy.
+  const copies = tf.getBackend() !== 'wasm';
   tf.tidy(() => {
     let offset = 0;
     for (const v of variables) {
-      // A copy: the cpu backend would keep a view of memory the trainer overwrites next step.
-      v.assign(tf.tensor(flat.slice(offset, offset + v.size), v.shape));
+      const values = copies ? flat.slice(offset, offset + v.size) : flat.subarray(offset, offset + v.size);
+      v.assign(tf.tensor(values, v.shape));
       offset += v.size;
     }
   });
@@ -86,7 +89,7 @@ function step(replica: Replica, request: StepRequest): void {
       }, variables);
       let offset = 0;
       for (const v of variables) {
-        slot.set(grads[v.name]!.dataSync() as Float32Array, offset);
+        copyValuesInto(grads[v.name]!, slot, offset);
         offset += v.size;
       }
       const values = Float64Array.from((logged.length ? tf.stack([value, ...logged]) : value).dataSync());
