@@ -160,7 +160,9 @@ function supervise(threads: Worker[], control: Int32Array, options: FitParallelO
     const fail = (error: Error, secondary: boolean) => {
       if (failure === undefined || (failure.name === 'ReplicaAborted' && !secondary)) failure = error;
       abortAll(control);
-      for (const t of threads) void t.terminate();
+      // A replica that stopped because another failed ends by itself; ending every thread now
+      // could drop the failing replica's own message, and the error would name the wrong one.
+      if (!secondary) for (const t of threads) void t.terminate();
     };
     threads.forEach((thread, index) => {
       let finished = false;
