@@ -3,7 +3,8 @@
 // progress callback), '/plot' (SVG/PNG rendering of a history).
 export { Trainer } from './trainer.js';
 export type { TrainerOptions } from './trainer.js';
-export type { FitOptions, EvaluateOptions, PredictOptions, ValidationData, VerboseOption, Verbosity } from './fit/settings.js';
+export type { FitOptions, EvaluateOptions, PredictOptions, ValidationData, VerboseOption, Verbosity, WorkersOption } from './fit/settings.js';
+export { WorkerFailedError } from './fit/parallel-errors.js';
 export type { History } from './fit/loop.js';
 export type { YieldEvery } from './fit/yielder.js';
 export type { CheckpointOptions } from './persistence/index.js';
