@@ -1,6 +1,7 @@
 // Helpers the wasm benchmarks share (not a benchmark itself: run-all only runs *.bench.mjs).
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // bench/ has no dependencies of its own: resolve tfjs the way @losskit/wasm-training does.
 export const WASM_TRAINING = new URL('../packages/wasm-training/', import.meta.url);
@@ -65,4 +66,19 @@ export async function rate(step, { warmup = 2, minSteps = 3, minSeconds = 3 } = 
     steps++;
   }
   return steps / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * PyTorch's samples/s on all cores for the MLP and the conv autoencoder (bench/torch-reference.py),
+ * when torch imports with LOSSKIT_TORCH_PYTHON (else python3); otherwise { skipped: why }.
+ */
+export function torchFigures(mlpBatchSize, aeBatchSize) {
+  const python = process.env.LOSSKIT_TORCH_PYTHON ?? 'python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skipped: `torch does not import with ${python} (pip install torch, CPU wheel; or set LOSSKIT_TORCH_PYTHON)` };
+  const script = fileURLToPath(new URL('torch-reference.py', import.meta.url));
+  const r = spawnSync(python, [script, String(mlpBatchSize), String(aeBatchSize), '4'], { encoding: 'utf8', timeout: 300000 });
+  const line = (r.stdout ?? '').trim().split('\n').pop();
+  if (r.status !== 0 || !line?.startsWith('{')) return { skipped: `the torch reference failed: ${(r.stderr ?? '').trim().split('\n').pop()}` };
+  return JSON.parse(line);
 }

@@ -6,9 +6,7 @@
 // Then, if PyTorch imports (LOSSKIT_TORCH_PYTHON, else python3), the same MLP and the conv
 // autoencoder in PyTorch on all cores vs losskit's best single-process configuration; without
 // torch that line is a JSON note. Python is never needed for the tests or CI.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { WASM_TRAINING, convAutoencoder, load, median, mlp, mlpBatch, randomData, rate, round } from './common.mjs';
+import { WASM_TRAINING, convAutoencoder, load, median, mlp, mlpBatch, randomData, rate, round, torchFigures } from './common.mjs';
 
 const MLP_BATCH = 128;
 const AE_BATCH = 128;
@@ -60,21 +58,10 @@ async function aeSps() {
   return sps;
 }
 
-function torchFigures() {
-  const python = process.env.LOSSKIT_TORCH_PYTHON ?? 'python3';
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { skipped: `torch does not import with ${python} (pip install torch, CPU wheel; or set LOSSKIT_TORCH_PYTHON)` };
-  const script = fileURLToPath(new URL('torch-reference.py', import.meta.url));
-  const r = spawnSync(python, [script, String(MLP_BATCH), String(AE_BATCH), '4'], { encoding: 'utf8', timeout: 300000 });
-  const line = (r.stdout ?? '').trim().split('\n').pop();
-  if (r.status !== 0 || !line?.startsWith('{')) return { skipped: `the torch reference failed: ${(r.stderr ?? '').trim().split('\n').pop()}` };
-  return JSON.parse(line);
-}
-
 const mlpLine = await mlpStepRatio();
 console.log(JSON.stringify(mlpLine));
 const losskitAe = await aeSps();
-const torch = torchFigures();
+const torch = torchFigures(MLP_BATCH, AE_BATCH);
 console.log(JSON.stringify({
   bench: 'wasm-matmul', case: 'vs-pytorch', losskit_config: 'wasm + @losskit/wasm-training, 1 thread',
   mlp_batch: MLP_BATCH, ae_batch: AE_BATCH,

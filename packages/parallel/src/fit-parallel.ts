@@ -67,8 +67,11 @@ function toShared(t: tf.Tensor): SharedSamples {
   return { buffer, shape: [...t.shape] };
 }
 
-/** Absolute specifiers, so each worker imports exactly what the parent meant. */
-function resolvePlugin(specifier: string): string {
+/**
+ * An absolute specifier, so each worker imports exactly what the parent meant: a path relative
+ * to the working directory, or a package as the application (its working directory) resolves it.
+ */
+export function resolvePlugin(specifier: string): string {
   if (specifier.startsWith('.') || path.isAbsolute(specifier)) return pathToFileURL(path.resolve(specifier)).href;
   try {
     return pathToFileURL(createRequire(path.join(process.cwd(), 'package.json')).resolve(specifier)).href;
@@ -157,7 +160,9 @@ function supervise(threads: Worker[], control: Int32Array, options: FitParallelO
     const fail = (error: Error, secondary: boolean) => {
       if (failure === undefined || (failure.name === 'ReplicaAborted' && !secondary)) failure = error;
       abortAll(control);
-      for (const t of threads) void t.terminate();
+      // A replica that stopped because another failed ends by itself; ending every thread now
+      // could drop the failing replica's own message, and the error would name the wrong one.
+      if (!secondary) for (const t of threads) void t.terminate();
     };
     threads.forEach((thread, index) => {
       let finished = false;

@@ -152,8 +152,9 @@ main().catch((error: unknown) => {
     post({ type: 'error', name: error.name, message: error.message, where });
     return;
   }
-  // wake the replicas waiting for this one at the barrier, so they stop too
-  abortAll(new Int32Array(setup.shared.control));
+  // The error first, then wake the replicas waiting for this one at the barrier, so they stop
+  // too: the parent hears of the failure before it hears of the replicas it stopped.
   const e = error instanceof Error ? error : new Error(String(error));
   post({ type: 'error', name: e.name, message: e.message, where });
+  abortAll(new Int32Array(setup.shared.control));
 });

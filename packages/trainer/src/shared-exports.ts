@@ -5,7 +5,8 @@
 // imports, which resolve to browser stand-ins under the "default" condition.
 export { Trainer } from './trainer.js';
 export type { TrainerOptions, SaveOptions } from './trainer.js';
-export type { FitOptions, EvaluateOptions, PredictOptions, ValidationData, VerboseOption, Verbosity } from './fit/settings.js';
+export type { FitOptions, EvaluateOptions, PredictOptions, ValidationData, VerboseOption, Verbosity, WorkersOption } from './fit/settings.js';
+export { WorkerFailedError } from './fit/parallel-errors.js';
 export type { History } from './fit/loop.js';
 export type { YieldEvery } from './fit/yielder.js';
 export type { CheckpointOptions } from './persistence/checkpoints.js';

@@ -60,3 +60,29 @@ export function giveOptimizerToModel(model: tf.LayersModel): void {
   const internals = model as unknown as { isOptimizerOwned?: boolean };
   if (typeof internals.isOptimizerOwned === 'boolean') internals.isOptimizerOwned = true;
 }
+
+interface WasmBackendInternals {
+  dataIdMap?: { get(dataId: object): { memoryOffset: number; dtype: string } | undefined };
+  wasm?: { HEAPU8: Uint8Array };
+}
+
+/**
+ * A float32 tensor's values, `[start, end)` of them, as a view of the wasm backend's heap:
+ * valid until the next kernel runs (the heap may grow and move), so copy out of it at once.
+ * Undefined off wasm. `dataSync` would first copy them into a fresh array, an allocation and a
+ * second pass over the memory: the `workers` option moves every weight and gradient each step.
+ */
+export function wasmHeapView(tensor: tf.Tensor, start = 0, end = tensor.size): Float32Array | undefined {
+  if (tensor.dtype !== 'float32' || tf.getBackend() !== 'wasm') return undefined;
+  checkVersion("reading the wasm backend's memory");
+  const backend = tf.backend() as unknown as WasmBackendInternals;
+  const entry = backend.dataIdMap?.get(tensor.dataId);
+  const heap = backend.wasm?.HEAPU8;
+  if (!entry || !heap || entry.dtype !== 'float32' || entry.memoryOffset % 4 !== 0) return undefined;
+  return new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset + start * 4, end - start);
+}
+
+/** Copies a float32 tensor's values into `target` at `offset` (from the wasm heap in place where it can). */
+export function copyValuesInto(tensor: tf.Tensor, target: Float32Array, offset: number): void {
+  target.set(wasmHeapView(tensor) ?? (tensor.dataSync() as Float32Array), offset);
+}

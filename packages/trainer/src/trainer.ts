@@ -12,8 +12,9 @@ import { CompiledMetrics, type MetricsOption } from './fit/compiled-metrics.js';
 import type { TensorInput } from './fit/data.js';
 import { evaluateSource, predictBatches } from './fit/evaluate.js';
 import { evaluationSource, fitSources, splitArguments, type FitData } from './fit/fit-data.js';
-import { runEpochs, type History } from './fit/loop.js';
+import { runEpochs, type FitRun, type History } from './fit/loop.js';
 import { evaluateSettings, fitSettings, predictSettings, verbosity, type EvaluateOptions, type FitOptions, type PredictOptions, type VerboseOption, type Verbosity } from './fit/settings.js';
+import { startWorkers } from './fit/parallel-start.js';
 import { freshSeed } from './fit/shuffle.js';
 import { ArraySource, type BatchSource } from './fit/sources.js';
 import type { StepPlan } from './fit/step.js';
@@ -286,7 +287,7 @@ export class Trainer {
     });
     this.stopTraining = false;
     this.model.stopTraining = false;
-    return runEpochs({
+    const run: FitRun = {
       plan: this.plan(setUp),
       optimizer: this.optimizer,
       settings,
@@ -301,7 +302,14 @@ export class Trainer {
       logger: this.logger,
       stopRequested: () => this.stopRequested(),
       epochDone: () => this.epochsCompleted++,
-    });
+    };
+    // `workers` spreads each batch's gradient over threads; the loop stays in charge of the rest.
+    const pool = await startWorkers({ ...run, plugins: this.options.plugins ?? [] });
+    try {
+      return await runEpochs(pool ? { ...run, step: (batch, epoch, index) => pool.step(batch, epoch, index) } : run);
+    } finally {
+      await pool?.close();
+    }
   }
 
   // Checkpoints hold the whole run's history (from a resumed checkpoint on) and the effective seed.

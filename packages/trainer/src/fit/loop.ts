@@ -34,6 +34,11 @@ export interface FitRun {
   stopRequested(): boolean;
   /** Called after each finished epoch (the trainer counts epochs). */
   epochDone(epoch: number): void;
+  /**
+   * Replaces the in-thread step (the `workers` option: fit/parallel-pool.ts). Like trainStep it
+   * applies the gradients and updates the metrics only when every loss value is finite.
+   */
+  step?: (batch: Batch, epoch: number, batchIndex: number) => Promise<StepResult>;
 }
 
 /** The epochs of one fit: train, validate, log, call back; returns this fit's history. */
@@ -89,7 +94,7 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
     let result: StepResult;
     try {
       if (batchHooks) await callbacks.batchBegin(batchIndex, {});
-      result = sync ? syncStep(batch, batchIndex) : await asyncStep(batch, batchIndex);
+      result = run.step ? await run.step(batch, epoch, batchIndex) : sync ? syncStep(batch, batchIndex) : await asyncStep(batch, batchIndex);
     } finally {
       disposeBatch(batch);
     }

@@ -56,7 +56,21 @@ export interface FitOptions {
    * epoch counter, seed); starts from scratch when there is none yet. `initialEpoch` is ignored.
    */
   resume?: boolean;
+  /**
+   * Data-parallel training across Node worker threads (Node only): each batch's gradient is
+   * computed in `workers` slices at once (this thread computes the first), summed in a fixed
+   * order, and applied here by the trainer's optimizer. 'auto' picks a count from the cores and
+   * the batch size and logs it. Default 1 (no workers). See fit/parallel-pool.ts.
+   */
+  workers?: WorkersOption;
+  /**
+   * Modules every worker imports before it resolves the losses (package names, or file paths
+   * relative to the working directory): whatever registers a loss defined in your own code.
+   */
+  workerImports?: readonly string[];
 }
+
+export type WorkersOption = 'auto' | number;
 
 export interface EvaluateOptions {
   batchSize?: number;
@@ -88,11 +102,14 @@ export interface FitSettings {
   sampleWeight: SampleWeightOption | undefined;
   classWeight: ClassWeightOption | undefined;
   validationData: ValidationData | undefined;
+  workers: WorkersOption;
+  workerImports: readonly string[];
 }
 
 const FIT_KEYS = [
   'epochs', 'batchSize', 'validationSplit', 'validationData', 'shuffle', 'callbacks', 'initialEpoch', 'sampleWeight',
   'classWeight', 'seed', 'earlyStopping', 'nanPolicy', 'verbose', 'yieldEvery', 'checkpoint', 'resume',
+  'workers', 'workerImports',
 ] as const;
 const FIT_MOVED: MovedKeys = {
   progress: "progress was replaced by verbose: 0 (silent), 1 (bar on a terminal, lines elsewhere) or 2 (one line per epoch)",
@@ -139,6 +156,8 @@ export function fitSettings(given: unknown, inMemory: boolean): FitSettings {
     sampleWeight: options.sampleWeight,
     classWeight: options.classWeight,
     validationData: options.validationData,
+    workers: workersOf(options.workers),
+    workerImports: workerImportsOf(options.workerImports),
   };
 }
 
@@ -205,6 +224,18 @@ function checkpointOf(value: unknown): CheckpointOptions | undefined {
     throw new TrainerInputError("fit: checkpoint needs a directory, e.g. checkpoint: { dir: 'runs/ckpt' }.");
   }
   return value as unknown as CheckpointOptions;
+}
+
+function workersOf(value: unknown): WorkersOption {
+  if (value === undefined) return 1;
+  if (value === 'auto') return value;
+  return wholeNumber(value, "fit: workers ('auto' or a count of worker threads)", 1, "; 'auto' picks one from the cores and the batch size");
+}
+
+function workerImportsOf(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')) return [...value] as string[];
+  throw new TrainerInputError(`fit: workerImports must be a list of module names or paths, e.g. workerImports: ['./my-losses.js'] (got ${describe(value)}).`);
 }
 
 function yieldEveryOf(value: unknown, where: string): YieldEvery {
