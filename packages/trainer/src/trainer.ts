@@ -22,20 +22,9 @@ import { createYielder } from './fit/yielder.js';
 import type { CheckpointOptions } from './persistence/checkpoints.js';
 import type { CheckpointRun } from './persistence/checkpoint-run.js';
 import type { RestoredTrainerOptions, TrainerLoadOptions } from './persistence/build-trainer.js';
-import { isDirectoryPath, type TrainerLocation } from './persistence/location.js';
+import type { TrainerLocation } from './persistence/location.js';
 import type { HistoryRecord } from './persistence/manifest.js';
-
-/** Options of `trainer.save`. */
-export interface SaveOptions {
-  /** Per-epoch logs to keep with the save: a History from `fit` or its `history` record. */
-  history?: History | HistoryRecord;
-}
-
-// File-system persistence (node:fs) is loaded only when a save, load or checkpoint needs it, and
-// through the package import that resolves to stand-ins in a browser (see package.json "imports").
-const nodePersistence = () => import('#node-persistence');
-// tf.io persistence works everywhere; loaded on first use, so a page that never saves can leave it in a chunk of its own.
-const ioPersistence = () => import('./persistence/io-persistence.js');
+import { loadTrainerAt, nodePersistence, saveExtras, saveTrainerAt, type SaveOptions } from './persistence/route.js';
 
 export interface TrainerOptions {
   model: tf.LayersModel;
@@ -66,7 +55,7 @@ const TRAINER_MOVED = {
   progress: 'use verbose: 0 (silent), 1 (bar or lines) or 2 (one line per epoch)',
 };
 
-export type { CheckpointOptions, FitOptions, EvaluateOptions, PredictOptions, History };
+export type { CheckpointOptions, FitOptions, EvaluateOptions, PredictOptions, History, SaveOptions };
 
 /** What a trainer resolves once, on first use: the backend, the compiled loss and metrics. */
 interface SetUp {
@@ -359,16 +348,9 @@ export class Trainer {
    * back as `savedHistory` after `Trainer.load`.
    */
   async save(target: TrainerLocation, options: SaveOptions = {}): Promise<void> {
-    if (!isPlainObject(options)) throw new TrainerInputError('save(target, options): options must be an object, e.g. { history }.');
-    checkKeys(options, ['history'], 'save');
+    const extras = saveExtras(options, this.lastFitSeed ?? this.seed);
     await this.ready();
-    const seed = this.lastFitSeed ?? this.seed;
-    const given = options.history as unknown;
-    // A History from fit ({ epoch, history }) or its record; the manifest schema checks the values.
-    const history = isPlainObject(given) && Array.isArray(given.epoch) && isPlainObject(given.history) ? given.history : given;
-    const extras = { ...(seed !== undefined ? { seed } : {}), ...(history !== undefined ? { history: history as HistoryRecord } : {}) };
-    if (isDirectoryPath(target)) await (await nodePersistence()).saveTrainer(this, target, extras);
-    else await (await ioPersistence()).saveTrainerTo(this, target, extras);
+    await saveTrainerAt(this, target, extras);
   }
 
   /**
@@ -379,9 +361,7 @@ export class Trainer {
    * saved list is never imported). What is read is checked as untrusted input.
    */
   static async load(source: TrainerLocation, options: TrainerLoadOptions = {}): Promise<Trainer> {
-    const build = (restored: RestoredTrainerOptions) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions);
-    if (isDirectoryPath(source)) return (await nodePersistence()).loadTrainer(source, options, build);
-    return (await ioPersistence()).loadTrainerFrom(source, options, build);
+    return loadTrainerAt(source, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
   }
 
   /** Loads the newest complete checkpoint of the run in `checkpointDir` (or of `runId`; see `load`); fit on with `resume: true`. */
