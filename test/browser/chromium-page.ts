@@ -82,3 +82,18 @@ export function htmlPage(title: string, module: string, global: string): { body:
       `import * as page from '/${module}.js'; window.${global} = page;</script></body></html>`,
   };
 }
+
+/**
+ * Runs `run` again while its result shows a main-thread task over 50 ms, at most `attempts`
+ * runs in all, and returns the last result. The long-task check is wall-clock time: on a
+ * machine shared with other jobs a task stretches past 50 ms while the browser is descheduled,
+ * so one run with long tasks says little, and each retry is logged where CI shows it.
+ */
+export async function retryOnLongTasks<T extends { longTasks: number[] }>(label: string, run: () => Promise<T>, attempts = 3): Promise<T> {
+  let result = await run();
+  for (let attempt = 2; result.longTasks.length && attempt <= attempts; attempt++) {
+    console.log(`      ${label}: long tasks ${JSON.stringify(result.longTasks)} in run ${attempt - 1}; running again`);
+    result = await run();
+  }
+  return result;
+}

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from './bundle.js';
 import { chromiumMissingReason, launchChromium } from './chromium.js';
-import { esbuildPage, exampleDirs, htmlPage, vitePage, wasmBinaries } from './chromium-page.js';
+import { esbuildPage, exampleDirs, htmlPage, retryOnLongTasks, vitePage, wasmBinaries } from './chromium-page.js';
 import { packedApp, type PackedApp } from './chromium-packed.js';
 import { servePage, type PageFiles } from './serve.js';
 
@@ -115,13 +115,8 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       expect(result.tensorsLeft, `${backend}: tensors left after training`).to.equal(0);
 
       // Then the watched run: the same seeded run with no callback, as a page that only wants
-      // the history (the same one). Wall-clock time on a machine shared with other jobs: a task
-      // can stretch past 50 ms while the browser is descheduled, so up to two more runs decide.
-      let watched = await run(false);
-      for (let attempt = 2; watched.longTasks.length && attempt <= 3; attempt++) {
-        console.log(`      ${backend}: long tasks ${JSON.stringify(watched.longTasks)} in run ${attempt - 1}; running again`);
-        watched = await run(false);
-      }
+      // the history (the same one).
+      const watched = await retryOnLongTasks(backend, () => run(false));
       console.log(`      ${backend}: fit ${watched.fitMs.toFixed(0)} ms, timer fired ${watched.timerTicks} times, long tasks ${JSON.stringify(watched.longTasks)}`);
       expect(watched.history.loss, `${backend}: the same run's history`).to.deep.equal(result.history.loss);
       expect(watched.longTasks, `${backend}: main-thread tasks over 50 ms during fit`).to.deep.equal([]);
