@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+// The backend packages are loaded through the package import '#backend-modules': Node gets
+// backend-modules.ts (dynamic imports), browsers backend-modules-browser.ts (the backends the
+// page imported), so a cpu page bundles no wasm backend. Both are small: imported statically.
+import * as modules from '#backend-modules';
 import { BackendUnavailableError, TrainerInputError } from './errors.js';
 import { stderrLogger, type Logger } from './logger.js';
 
@@ -11,10 +15,6 @@ const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm',
  * selecting: auto never picks them itself, so an active one was the application's choice.
  */
 const KEPT_BY_AUTO: readonly BackendName[] = ['webgl', 'webgpu'];
-// Package names in variables: bundlers leave such imports alone instead of failing on optional
-// packages the application did not install (tfjs-node never exists in a browser).
-const TFJS_NODE = '@tensorflow/tfjs-node';
-const TFJS_WEBGPU = '@tensorflow/tfjs-backend-webgpu';
 /** In a choice's reason when wasm was passed over for the model's layers (a model-specific choice). */
 const WASM_CANNOT_TRAIN = 'the model has layers wasm cannot train';
 
@@ -29,11 +29,6 @@ export interface SelectBackendOptions {
   model?: tf.LayersModel;
   logger?: Logger;
   env?: Record<string, string | undefined>;
-}
-
-/** What @losskit/wasm-training exports that we use; typed here so it stays an optional import. */
-interface WasmTrainingModule {
-  wasmTrainingSupport?: (model: tf.LayersModel) => { ok: boolean; unsupported: string[] };
 }
 
 // Layers whose gradients stock tfjs-backend-wasm lacks (Conv2DBackpropFilter and friends);
@@ -143,30 +138,10 @@ function checkPreference(value: string, where: string): asserts value is Backend
 
 /** Makes `name` the active backend; returns why it cannot be used, or undefined on success. */
 async function activate(name: BackendName, model: tf.LayersModel | undefined): Promise<string | undefined> {
-  if (name === 'tensorflow') {
-    try {
-      await import(/* @vite-ignore */ TFJS_NODE);
-    } catch (error) {
-      // Installed without its install script (offline, or pnpm's allowBuilds), tfjs-node's
-      // index throws for the missing addon; `losskit-native` builds it from a local TensorFlow.
-      return /native addon|tfjs_binding|libtensorflow/.test((error as Error).message)
-        ? '@tensorflow/tfjs-node is not installed completely: its native addon is missing (build it offline with `npx losskit-native`)'
-        : '@tensorflow/tfjs-node is not installed (optional dependency; its install needs network access, or see `npx losskit-native`)';
-    }
-  }
-  if (name === 'webgpu') {
-    try {
-      await import(/* @vite-ignore */ TFJS_WEBGPU);
-    } catch {
-      return `${TFJS_WEBGPU} is not installed (install it next to @tensorflow/tfjs to train on webgpu)`;
-    }
-  }
+  const unavailable =
+    name === 'tensorflow' ? await modules.loadTensorflow() : name === 'webgpu' ? await modules.loadWebgpu() : name === 'wasm' ? await modules.loadWasm() : undefined;
+  if (unavailable) return unavailable;
   if (name === 'wasm') {
-    try {
-      await import('@tensorflow/tfjs-backend-wasm');
-    } catch {
-      return '@tensorflow/tfjs-backend-wasm is not installed';
-    }
     const unsupported = await wasmBlockers(model);
     if (unsupported.length) return `${WASM_CANNOT_TRAIN} (${unsupported.join(', ')})`;
   }
@@ -181,21 +156,12 @@ async function activate(name: BackendName, model: tf.LayersModel | undefined): P
 
 /** Layers of `model` wasm cannot train; imports (and so registers) the wasm training kernels. */
 async function wasmBlockers(model: tf.LayersModel | undefined): Promise<string[]> {
-  const training = await importWasmTraining();
+  const training = await modules.loadWasmTraining();
   if (!model) return [];
   if (training?.wasmTrainingSupport) return training.wasmTrainingSupport(model).unsupported;
   return [...new Set(allLayers(model).map((layer) => layer.getClassName()))].filter((name) =>
     LAYERS_STOCK_WASM_CANNOT_TRAIN.has(name),
   );
-}
-
-/** Imports the wasm training kernels (registering them), or undefined where the package is absent. */
-async function importWasmTraining(): Promise<WasmTrainingModule | undefined> {
-  try {
-    return (await import('@losskit/wasm-training' as string)) as WasmTrainingModule;
-  } catch {
-    return undefined;
-  }
 }
 
 function allLayers(model: tf.LayersModel): tf.layers.Layer[] {

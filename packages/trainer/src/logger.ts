@@ -1,13 +1,28 @@
 /** Where the trainer's one-line notices go (backend choice, fallbacks, epoch lines). */
 export type Logger = (line: string) => void;
 
-type StderrHolder = { process?: { stderr?: { write(text: string): unknown } } };
+/** The part of a writable stream progress output uses (Node's stderr has it; tests pass their own). */
+export interface LineStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+type StderrHolder = { process?: { stderr?: LineStream } };
+
+/**
+ * Node's stderr; where there is none (a browser page or worker), the console, one call per
+ * line. Looked up on globalThis, so a browser bundle holds no reference to `process`.
+ */
+export function stderrStream(): LineStream {
+  return (globalThis as StderrHolder).process?.stderr ?? consoleStream;
+}
+
+const consoleStream: LineStream = { write: (chunk) => console.info(chunk.replace(/\n$/, '')) };
 
 /** Node's stderr; the console where there is none (a browser page or worker). */
 export const stderrLogger: Logger = (line) => {
-  const stderr = (globalThis as StderrHolder).process?.stderr;
-  if (stderr) stderr.write(`${line}\n`);
-  else console.info(line);
+  stderrStream().write(`${line}\n`);
 };
 export const silentLogger: Logger = () => {};
 

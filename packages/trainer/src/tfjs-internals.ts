@@ -50,6 +50,17 @@ export function optimizerPrivateVariables(optimizer: tf.Optimizer, names: readon
   return found;
 }
 
+/**
+ * `model.compile({ optimizer })` with an instance leaves the optimizer to the caller, so
+ * `model.dispose()` keeps its slot variables; one losskit built for a loaded model belongs to
+ * it, as an optimizer compiled by name does.
+ */
+export function giveOptimizerToModel(model: tf.LayersModel): void {
+  checkVersion('giving a loaded model its optimizer');
+  const internals = model as unknown as { isOptimizerOwned?: boolean };
+  if (typeof internals.isOptimizerOwned === 'boolean') internals.isOptimizerOwned = true;
+}
+
 interface WasmBackendInternals {
   dataIdMap?: { get(dataId: object): { memoryOffset: number; dtype: string } | undefined };
   wasm?: { HEAPU8: Uint8Array };

@@ -19,9 +19,12 @@ import { freshSeed } from './fit/shuffle.js';
 import { ArraySource, type BatchSource } from './fit/sources.js';
 import type { StepPlan } from './fit/step.js';
 import { createYielder } from './fit/yielder.js';
-import { saveTrainer, type CheckpointOptions } from './persistence/index.js';
-import { openCheckpointRun, type CheckpointRun } from './persistence/checkpoint-run.js';
-import { loadTrainer, resumeTrainer, type RestoredTrainerOptions, type TrainerLoadOptions } from './persistence/trainer-load.js';
+import type { CheckpointOptions } from './persistence/checkpoints.js';
+import type { CheckpointRun } from './persistence/checkpoint-run.js';
+import type { RestoredTrainerOptions, TrainerLoadOptions } from './persistence/build-trainer.js';
+import type { TrainerLocation } from './persistence/location.js';
+import type { HistoryRecord } from './persistence/manifest.js';
+import { loadTrainerAt, nodePersistence, saveExtras, saveTrainerAt, type SaveOptions } from './persistence/route.js';
 
 export interface TrainerOptions {
   model: tf.LayersModel;
@@ -52,7 +55,7 @@ const TRAINER_MOVED = {
   progress: 'use verbose: 0 (silent), 1 (bar or lines) or 2 (one line per epoch)',
 };
 
-export type { CheckpointOptions, FitOptions, EvaluateOptions, PredictOptions, History };
+export type { CheckpointOptions, FitOptions, EvaluateOptions, PredictOptions, History, SaveOptions };
 
 /** What a trainer resolves once, on first use: the backend, the compiled loss and metrics. */
 interface SetUp {
@@ -98,6 +101,11 @@ export class Trainer {
    * saved trainer's last fit, so a loaded trainer continues that run deterministically.
    */
   seed: number | string | undefined;
+  /**
+   * The per-epoch logs saved with this trainer (`save(target, { history })`, or a checkpoint's run
+   * history), set by `Trainer.load` / `Trainer.resume`; undefined otherwise.
+   */
+  savedHistory: HistoryRecord | undefined;
 
   private readonly logger: Logger;
   private readonly verbose: Verbosity;
@@ -320,7 +328,7 @@ export class Trainer {
       return options;
     }
     const resume = options.resume === true;
-    this.checkpointRun = await openCheckpointRun(this, options.checkpoint, { resume, epochs: options.epochs ?? 1, logger: this.logger });
+    this.checkpointRun = await (await nodePersistence()).openCheckpointRun(this, options.checkpoint, { resume, epochs: options.epochs ?? 1, logger: this.logger });
     const resumed = this.checkpointRun.resumed;
     if (!resume) return options;
     if (!resumed) return { ...options, initialEpoch: 0 };
@@ -330,28 +338,35 @@ export class Trainer {
   }
 
   /**
-   * Writes the model (loadable by plain tf.loadLayersModel), the optimizer state and the loss
-   * specs by canonical name with their plugin packages to `dir`: into a missing or empty
-   * directory, or atomically over a previous save; anything else there is refused (SaveTargetError).
+   * Saves the model (loadable by plain tf.loadLayersModel), the optimizer state and the loss
+   * specs by canonical name with their plugin packages, epoch counter, seed and options.
+   * `target` is a directory path (Node: written into a missing or empty directory, or atomically
+   * over a previous save; anything else there is refused with SaveTargetError), a tf.io URL
+   * ('indexeddb://name', 'localstorage://name', 'downloads://name', ...) or a tf.io handler;
+   * through tf.io the losskit manifest travels in the artifacts' userDefinedMetadata.
+   * `options.history` (a History from `fit`, or its per-key record) is saved with it and comes
+   * back as `savedHistory` after `Trainer.load`.
    */
-  async save(dir: string): Promise<void> {
+  async save(target: TrainerLocation, options: SaveOptions = {}): Promise<void> {
+    const extras = saveExtras(options, this.lastFitSeed ?? this.seed);
     await this.ready();
-    const seed = this.lastFitSeed ?? this.seed;
-    await saveTrainer(this, dir, seed !== undefined ? { seed } : {});
+    await saveTrainerAt(this, target, extras);
   }
 
   /**
-   * Restores a trainer written by `save` or a checkpoint directory: model, optimizer state, epoch
-   * counter, losses re-resolved by name (discovering conventionally named plugin packages;
-   * `plugins` adds packages the application trusts; the saved list is never imported).
+   * Restores a trainer written by `save` (a directory, a tf.io URL such as 'indexeddb://name' or
+   * 'https://host/model/model.json', or a tf.io handler) or a checkpoint directory: model,
+   * optimizer state, epoch counter, losses re-resolved by name (in Node discovering
+   * conventionally named plugin packages; `plugins` adds packages the application trusts; the
+   * saved list is never imported). What is read is checked as untrusted input.
    */
-  static load(dir: string, options: TrainerLoadOptions = {}): Promise<Trainer> {
-    return loadTrainer(dir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
+  static async load(source: TrainerLocation, options: TrainerLoadOptions = {}): Promise<Trainer> {
+    return loadTrainerAt(source, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
   }
 
   /** Loads the newest complete checkpoint of the run in `checkpointDir` (or of `runId`; see `load`); fit on with `resume: true`. */
-  static resume(checkpointDir: string, options: TrainerLoadOptions & { runId?: string } = {}): Promise<Trainer> {
-    return resumeTrainer(checkpointDir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
+  static async resume(checkpointDir: string, options: TrainerLoadOptions & { runId?: string } = {}): Promise<Trainer> {
+    return (await nodePersistence()).resumeTrainer(checkpointDir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
   }
 
   private stopRequested(): boolean {

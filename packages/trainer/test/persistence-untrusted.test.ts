@@ -148,11 +148,20 @@ describe('Trainer.load treats a saved directory as untrusted input', function ()
     await expectRefused(huge, /declares more weight bytes than/);
   });
 
-  it('a truncated optimizer.bin is refused and leaks nothing, attempt after attempt', async () => {
-    const dir = copyOfGood();
-    const file = path.join(dir, 'optimizer.bin');
-    fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
-    for (let attempt = 0; attempt < 3; attempt++) await expectRefused(dir, /optimizer state files .* do not have the size/);
+  it("optimizer slots in weights.bin that differ from losskit.json's are refused and leak nothing, attempt after attempt", async () => {
+    const dropped = copyOfGood();
+    editModelJson(dropped, (json) => {
+      const weights = (json.weightsManifest as { weights: unknown[] }[])[0]!.weights;
+      weights.pop();
+    });
+    // One slot fewer declared: weights.bin is now longer than model.json describes.
+    for (let attempt = 0; attempt < 3; attempt++) await expectRefused(dropped, /do not have the size model\.json describes/);
+    const reshaped = copyOfGood();
+    editModelJson(reshaped, (json) => {
+      const weights = (json.weightsManifest as { weights: { name: string; group?: string }[] }[])[0]!.weights;
+      weights.at(-1)!.name = 'losskit-optimizer/other';
+    });
+    for (let attempt = 0; attempt < 3; attempt++) await expectRefused(reshaped, /optimizer weights \(group 'optimizer'\) do not match the optimizer state/);
   });
 
   it('JSON that is not JSON is refused without quoting its bytes', async () => {

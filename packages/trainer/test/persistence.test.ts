@@ -150,7 +150,7 @@ describe('trainer persistence: model files, save and load', function () {
     await saveTrainer(plainTrainer(model, optimizer, getLossRegistry().resolveSync({ name: 'custom-mse' })), dir);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'losskit.json'), 'utf8'));
     expect(manifest.format).to.equal('losskit-trainer');
-    expect(manifest.formatVersion).to.equal(2);
+    expect(manifest.formatVersion).to.equal(3);
     expect(manifest.losses).to.deep.equal({
       name: 'mse',
       options: {},

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { readLearningRate, writeLearningRate } from '../optim/learning-rate-access.js';
-import { TrainingOptimizer } from '../optim/training-optimizer.js';
+import { TRAINING_OPTIMIZER_CLASS } from '../optim/class-name.js';
+import type { TrainingOptimizer } from '../optim/training-optimizer.js';
 
 /** The learning rate of the next update, for any optimizer the trainer accepts. */
 export function currentLearningRate(optimizer: tf.Optimizer): number {
@@ -15,7 +16,7 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 
 // tf.Optimizer's instanceof is duck-typed (Symbol.hasInstance), so compare class names.
 export function isTrainingOptimizer(optimizer: tf.Optimizer): optimizer is TrainingOptimizer {
-  return optimizer.getClassName() === TrainingOptimizer.className;
+  return optimizer.getClassName() === TRAINING_OPTIMIZER_CLASS;
 }
 
 export function trainingOptimizer(optimizer: tf.Optimizer): TrainingOptimizer | undefined {

@@ -1,4 +1,4 @@
-import { z } from '@losskit/core';
+import * as z from 'zod';
 import { OptimizerOptionsError } from './errors.js';
 
 /** Keras 3's optimizer arguments for clipping and accumulation, camelCase. */

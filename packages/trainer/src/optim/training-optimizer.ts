@@ -5,6 +5,7 @@ import { clipByGlobalNorm, clipByNorm, clipByValue } from './clipping.js';
 import { OptimizerOptionsError } from './errors.js';
 import { readLearningRate, writeLearningRate } from './learning-rate-access.js';
 import { checkGradientOptions, type GradientOptions } from './options.js';
+import { TRAINING_OPTIMIZER_CLASS } from './class-name.js';
 
 export interface TrainingOptimizerOptions extends GradientOptions {
   /** The optimizer that applies the updates: a name (TF.js defaults) or an instance. */
@@ -36,7 +37,7 @@ const ACCUMULATOR = 'losskit/accumulator/';
  */
 export class TrainingOptimizer extends tf.Optimizer {
   // A plain identifier: saved manifests accept class names matching /^[A-Za-z][A-Za-z0-9_]*$/.
-  static className = 'LosskitTrainingOptimizer';
+  static className = TRAINING_OPTIMIZER_CLASS;
   readonly inner: tf.Optimizer;
   readonly gradientOptions: Readonly<GradientOptions>;
   private schedule: LearningRateSchedule;

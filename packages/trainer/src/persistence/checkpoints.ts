@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { lstatIfExists, readDirIfExists, removeDeadLeftovers, removeDirSafely } from './durable-fs.js';
-import { TrainerFileError, TrainerFileSystemError } from './errors.js';
+import { TrainerFileError } from './errors.js';
+import { TrainerFileSystemError } from './fs-errors.js';
 import { RUN_ID_PATTERN } from './schemas.js';
 import { writeSaveAtomically } from './save-target.js';
 import { isLosskitSave, SAVE_FILES, TRAINER_JSON, writeTrainerFiles, type HistoryRecord, type SavableTrainer } from './trainer-files.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode, TrainerFileSystemError } from './errors.js';
+import { errnoCode, TrainerFileSystemError } from './fs-errors.js';
 
 /**
  * The low-level writes of persistence. Every file-system failure leaves here as a

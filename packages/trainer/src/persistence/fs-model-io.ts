@@ -4,6 +4,7 @@ import path from 'node:path';
 import { TrainerFileError } from './errors.js';
 import { fsStep, writeFileDurable } from './durable-fs.js';
 import { firstIssue, modelJsonSchema, type SavedWeightSpec } from './schemas.js';
+import { weightBytes } from './weight-bytes.js';
 import { openConfined, readAll, readConfinedJson, READ_LIMITS, type ConfinedFile } from './safe-read.js';
 
 export const MODEL_JSON = 'model.json';
@@ -81,6 +82,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
     ...(modelJson.convertedBy != null ? { convertedBy: modelJson.convertedBy } : {}),
     weightSpecs: specs,
     weightData: data,
+    ...(modelJson.userDefinedMetadata !== undefined ? { userDefinedMetadata: modelJson.userDefinedMetadata as Record<string, object> } : {}),
   };
 }
 
@@ -116,17 +118,4 @@ export async function readDeclaredFiles(dir: string, relatives: readonly string[
   }
 }
 
-const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
-
-/** Bytes the specs describe, refusing totals above what losskit reads (a declared shape cannot make it allocate more). */
-export function weightBytes(specs: readonly SavedWeightSpec[], namedBy: string): number {
-  let total = 0;
-  for (const spec of specs) {
-    const dtype = spec.quantization?.dtype ?? spec.dtype;
-    total += spec.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[dtype]!;
-    if (!(total <= READ_LIMITS.binaryBytes)) {
-      throw new TrainerFileError(`${namedBy} declares more weight bytes than the ${READ_LIMITS.binaryBytes} losskit reads; it is not a file losskit wrote.`);
-    }
-  }
-  return total;
-}
+export { weightBytes } from './weight-bytes.js';

@@ -1,12 +1,6 @@
 export { fileSystemIO } from './fs-model-io.js';
-export {
-  CheckpointLockedError,
-  MissingLossPluginError,
-  SaveTargetError,
-  TrainerFileError,
-  TrainerFileSystemError,
-  type LockHolder,
-} from './errors.js';
+export { MissingLossPluginError, TrainerFileError } from './errors.js';
+export { CheckpointLockedError, SaveTargetError, TrainerFileSystemError, type LockHolder } from './fs-errors.js';
 export {
   saveTrainer,
   readTrainerManifest,

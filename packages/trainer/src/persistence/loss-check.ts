@@ -1,6 +1,7 @@
 import { getLossRegistry, isSumSpec, loadPlugins, VersionMismatchError, type SavedLossSpec, type SavedSingleLossSpec } from '@losskit/core';
 import { MissingLossPluginError } from './errors.js';
-import type { SavedLossSpecs, TrainerManifest } from './trainer-files.js';
+import type { SavedLossSpecs } from './manifest.js';
+import type { ArtifactsManifest } from './schemas.js';
 
 export interface LoadTrainerOptions {
   /**
@@ -28,7 +29,7 @@ function singleSpecsIn(spec: SavedLossSpec): SavedSingleLossSpec[] {
  * the package the loss was saved from (or saying the application registered it). Resolving
  * each spec once also checks the saved options against the installed plugin's schema.
  */
-export async function ensureLossesResolvable(manifest: TrainerManifest, dir: string, options: LoadTrainerOptions): Promise<void> {
+export async function ensureLossesResolvable(manifest: Pick<ArtifactsManifest, 'losses' | 'trainer'>, dir: string, options: LoadTrainerOptions): Promise<void> {
   const registry = getLossRegistry();
   const specs = savedSpecsIn(manifest.losses as SavedLossSpecs);
   const singles = specs.flatMap(singleSpecsIn);

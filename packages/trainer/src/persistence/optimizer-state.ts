@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainerFileError } from './errors.js';
+import { TRAINING_OPTIMIZER_CLASS } from '../optim/class-name.js';
 import { optimizerPrivateVariables } from '../tfjs-internals.js';
 
 /** What losskit.json records about the optimizer; its tensors go to a binary file beside it. */
@@ -62,10 +63,12 @@ export function createOptimizer(saved: SavedOptimizer, file: string): tf.Optimiz
     ? tf.serialization.SerializationMap.getMap().classNameMap[saved.className]
     : undefined;
   if (!entry) {
-    throw new TrainerFileError(
-      `${file} names the optimizer class '${saved.className}', which TF.js does not know. ` +
-        `Register it with tf.serialization.registerClass before loading.`,
-    );
+    // A browser bundle keeps TrainingOptimizer (and its registration) only where the page uses it.
+    const how =
+      saved.className === TRAINING_OPTIMIZER_CLASS
+        ? "It was trained with losskit's TrainingOptimizer: `import { TrainingOptimizer } from '@losskit/trainer'` and call `tf.serialization.registerClass(TrainingOptimizer)` before loading."
+        : 'Register it with tf.serialization.registerClass before loading.';
+    throw new TrainerFileError(`${file} names the optimizer class '${saved.className}', which TF.js does not know. ${how}`);
   }
   const [cls, fromConfig] = entry;
   // The serialization map also holds layers, initializers and constraints: a file must not make

@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { asFileSystemError, fsStep, isProcessAlive, readDirIfExists } from './durable-fs.js';
-import { CheckpointLockedError, errnoCode, TrainerFileError, type LockHolder } from './errors.js';
+import { TrainerFileError } from './errors.js';
+import { CheckpointLockedError, errnoCode, type LockHolder } from './fs-errors.js';
 import { readConfinedJson, READ_LIMITS } from './safe-read.js';
 import { lockFileSchema } from './schemas.js';
 

@@ -1,7 +1,10 @@
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode, TrainerFileError } from './errors.js';
+import { TrainerFileError } from './errors.js';
+import { errnoCode } from './fs-errors.js';
+import { READ_LIMITS } from './limits.js';
+import { parseUntrustedJson } from './untrusted-json.js';
 
 /**
  * Reading files a saved directory names, treating the directory as untrusted input: a path is
@@ -11,17 +14,7 @@ import { errnoCode, TrainerFileError } from './errors.js';
  * the file in the save that is at fault but never quote a file's bytes or state its size.
  */
 
-/** Caps on what losskit reads from a save; far above any real losskit.json / model.json. */
-export const READ_LIMITS = {
-  /** losskit.json. */
-  manifestBytes: 16 * 1024 * 1024,
-  /** model.json (the layer topology is JSON; large models stay well below this). */
-  modelJsonBytes: 64 * 1024 * 1024,
-  /** One weight or optimizer file set: the ArrayBuffer a tfjs model is decoded from. */
-  binaryBytes: 2 ** 31 - 1,
-  /** A checkpoint lock file. */
-  lockBytes: 4096,
-} as const;
+export { READ_LIMITS } from './limits.js';
 
 /**
  * Turns a relative path from a saved file into a path inside `dir`, or throws. Accepts what
@@ -114,26 +107,7 @@ export async function readConfined(dir: string, relative: string, namedBy: strin
   }
 }
 
-// Keys that would reach Object.prototype if any later code merged the parsed object.
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** JSON.parse that refuses prototype keys at any depth, with a message that quotes nothing. */
-export function parseUntrustedJson(text: string, file: string, what: string): unknown {
-  let badKey: string | undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text, (key, value: unknown) => {
-      if (PROTOTYPE_KEYS.has(key)) badKey ??= key;
-      return value;
-    });
-  } catch {
-    throw new TrainerFileError(
-      `${file} (${what}) is not valid JSON. The file is corrupt or was cut short; restore it from a complete save or checkpoint.`,
-    );
-  }
-  if (badKey !== undefined) throw new TrainerFileError(`${file} (${what}) contains the key '${badKey}', which no losskit file has; refusing it.`);
-  return parsed;
-}
+export { parseUntrustedJson } from './untrusted-json.js';
 
 /** Reads and parses a JSON file inside `dir` (see readConfined and parseUntrustedJson). */
 export async function readConfinedJson(dir: string, relative: string, namedBy: string, what: string, maxBytes: number): Promise<unknown> {

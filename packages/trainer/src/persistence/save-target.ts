@@ -13,7 +13,7 @@ import {
   TEMP_PREFIX,
   TRASH_PREFIX,
 } from './durable-fs.js';
-import { errnoCode, SaveTargetError, TrainerFileSystemError } from './errors.js';
+import { errnoCode, SaveTargetError, TrainerFileSystemError } from './fs-errors.js';
 
 /**
  * The save rules: losskit writes a save only into a missing or empty directory, or over a

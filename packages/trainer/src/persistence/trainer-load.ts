@@ -1,42 +1,21 @@
-import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { TrainerInputError } from '../errors.js';
-import { pickLogger, type Logger } from '../logger.js';
+import { pickLogger } from '../logger.js';
+import { buildRestoredTrainer, type LoadableTrainer, type RestoredTrainerOptions, type TrainerLoadOptions } from './build-trainer.js';
 import { describeRuns, latestCheckpoint, listCheckpoints } from './checkpoints.js';
 import { TrainerFileError } from './errors.js';
-import type { LoadTrainerOptions } from './loss-check.js';
 import { recoverInterruptedSave } from './recover-save.js';
-import { loadTrainerState, type LoadedTrainerState } from './restore.js';
+import { loadTrainerState } from './restore.js';
 import { acquireRunLock } from './run-lock.js';
+import { METADATA_KEY } from './artifacts.js';
+import { lstatIfExists } from './durable-fs.js';
+import { fileSystemIO, MODEL_JSON } from './fs-model-io.js';
+import { loadTrainerFrom } from './io-persistence.js';
+import { READ_LIMITS } from './limits.js';
+import { readConfinedJson } from './safe-read.js';
+import { TRAINER_JSON } from './trainer-files.js';
 
-/** Options of `Trainer.load` / `Trainer.resume`. */
-export interface TrainerLoadOptions extends LoadTrainerOptions {
-  logger?: Logger;
-  verbose?: boolean | 0 | 1 | 2;
-  /** Overrides the backend recorded in the save. */
-  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-}
-
-/** What a trainer is built from after a load (the subset of TrainerOptions a save restores). */
-export interface RestoredTrainerOptions {
-  model: tf.LayersModel;
-  optimizer: tf.Optimizer;
-  loss: LoadedTrainerState['lossSpecs'];
-  lossWeights?: readonly number[];
-  metrics?: LoadedTrainerState['metrics'];
-  backend?: TrainerLoadOptions['backend'];
-  plugins?: readonly string[];
-  logger?: Logger;
-  verbose?: boolean | 0 | 1 | 2;
-}
-
-/** The parts of a Trainer that loading sets; the factory keeps this module free of the Trainer class. */
-export interface LoadableTrainer {
-  epochsCompleted: number;
-  seed: number | string | undefined;
-  ready(): Promise<unknown>;
-  dispose(): void;
-}
+export type { TrainerLoadOptions, RestoredTrainerOptions, LoadableTrainer } from './build-trainer.js';
 
 /**
  * Restores a trainer written by `save` or a checkpoint directory. A save killed between its two
@@ -56,33 +35,13 @@ export async function loadTrainer<T extends LoadableTrainer>(
         (recovered.removed.length ? ` and removed ${recovered.removed.join(', ')}` : ''),
     );
   }
+  // Artifacts saved through tf.io and unpacked into a directory (model.json with the manifest in
+  // its metadata, no losskit.json) load as they would through any handler, read confined.
+  if (await isArtifactsDirectory(dir)) return loadTrainerFrom(fileSystemIO(dir), options, build, path.join(path.resolve(dir), MODEL_JSON));
   const state = await loadTrainerState(dir, options.plugins ? { plugins: options.plugins } : {}).catch(async (error: unknown) => {
     throw (await isCheckpointRoot(dir, error)) ? new TrainerFileError(`${path.resolve(dir)} is a checkpoint directory, not a save: load it with Trainer.resume('${dir}').`) : error;
   });
-  const backend = options.backend ?? state.trainer.backend;
-  let trainer: T | undefined;
-  try {
-    trainer = build({
-      model: state.model,
-      optimizer: state.optimizer,
-      loss: state.lossSpecs,
-      ...(state.lossWeights !== undefined ? { lossWeights: state.lossWeights } : {}),
-      ...(state.metrics !== undefined ? { metrics: state.metrics } : {}),
-      ...(backend !== undefined ? { backend } : {}),
-      ...(options.plugins !== undefined ? { plugins: options.plugins } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-      ...(options.verbose !== undefined ? { verbose: options.verbose } : {}),
-    });
-    trainer.epochsCompleted = state.epochsCompleted;
-    trainer.seed = state.seed;
-    await trainer.ready();
-  } catch (error) {
-    trainer?.dispose();
-    state.model.dispose();
-    state.optimizer.dispose();
-    throw error;
-  }
-  return trainer;
+  return buildRestoredTrainer(state, options, build);
 }
 
 /**
@@ -112,4 +71,13 @@ export async function resumeTrainer<T extends LoadableTrainer>(
 async function isCheckpointRoot(dir: string, error: unknown): Promise<boolean> {
   if (!(error instanceof TrainerFileError) || !/losskit\.json .*does not exist/.test(error.message)) return false;
   return (await listCheckpoints(dir).catch(() => [])).length > 0;
+}
+
+/** A directory holding model artifacts with a losskit manifest in model.json but no losskit.json. */
+async function isArtifactsDirectory(dir: string): Promise<boolean> {
+  const absolute = path.resolve(dir);
+  if (await lstatIfExists(path.join(absolute, TRAINER_JSON))) return false;
+  if (!(await lstatIfExists(path.join(absolute, MODEL_JSON)))?.isFile()) return false;
+  const json = await readConfinedJson(absolute, MODEL_JSON, absolute, 'model topology', READ_LIMITS.modelJsonBytes).catch(() => undefined);
+  return (json as { userDefinedMetadata?: Record<string, unknown> } | undefined)?.userDefinedMetadata?.[METADATA_KEY] !== undefined;
 }

@@ -1,16 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
-import cliProgress from 'cli-progress';
 import { TrainerInputError } from '../errors.js';
+import { stderrStream, type LineStream } from '../logger.js';
+import { EpochClock } from './epoch-clock.js';
 import { formatDuration, formatLogs, formatRate } from './format.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'silent';
 
 /** Where progress goes; a TTY (`isTTY: true`) gets a live bar in `auto` mode. */
-export interface ProgressStream {
-  write(chunk: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+export type ProgressStream = LineStream;
 
 export interface ProgressSettings {
   /** The fit's `epochs` (TF.js counts absolute epochs, so a resumed run shows 8/10, not 1/3). */
@@ -19,7 +16,7 @@ export interface ProgressSettings {
   batchesPerEpoch: number;
   /** 0 when unknown: samples/s is then left out. */
   samplesPerEpoch: number;
-  /** Default: process.stderr, so progress never mixes with a program's data on stdout. */
+  /** Default: Node's stderr, so progress never mixes with a program's data on stdout; the console in a browser. */
   stream?: ProgressStream;
 }
 
@@ -39,7 +36,7 @@ export interface ProgressCallback {
  *     callbacks: [createProgressCallback('auto', { totalEpochs: 10, batchesPerEpoch: 32, samplesPerEpoch: 1000 })]
  */
 export function createProgressCallback(mode: ProgressMode, settings: ProgressSettings): ProgressCallback {
-  const stream = settings.stream ?? process.stderr;
+  const stream = settings.stream ?? stderrStream();
   const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'lines') : mode;
   switch (resolved) {
     case 'silent':
@@ -56,30 +53,6 @@ export function createProgressCallback(mode: ProgressMode, settings: ProgressSet
 function silentProgress(): ProgressCallback {
   const nothing = async () => {};
   return { onTrainBegin: nothing, onEpochBegin: nothing, onBatchEnd: nothing, onEpochEnd: nothing, onTrainEnd: nothing };
-}
-
-/** Elapsed-time bookkeeping both renderers share. */
-class EpochClock {
-  private trainStart = 0;
-  private epochStart = 0;
-  private epochsDone = 0;
-
-  startTraining(): void {
-    this.trainStart = performance.now();
-  }
-  startEpoch(): void {
-    this.epochStart = performance.now();
-  }
-  /** Seconds since the epoch began. */
-  epochSeconds(): number {
-    return (performance.now() - this.epochStart) / 1000;
-  }
-  /** Seconds left in the run, extrapolated from the epochs this fit has finished. */
-  finishEpoch(epochsLeft: number): number {
-    this.epochsDone += 1;
-    const perEpoch = (performance.now() - this.trainStart) / 1000 / this.epochsDone;
-    return perEpoch * epochsLeft;
-  }
 }
 
 function lineProgress(settings: ProgressSettings, stream: ProgressStream): ProgressCallback {
@@ -112,57 +85,20 @@ function lineProgress(settings: ProgressSettings, stream: ProgressStream): Progr
   };
 }
 
+/**
+ * A live bar on a terminal. cli-progress (Node's readline and events) is loaded on the first
+ * callback through '#tty-bar', which outside Node resolves to a module without a bar: there a
+ * 'bar' request prints lines instead.
+ */
 function barProgress(settings: ProgressSettings, stream: ProgressStream): ProgressCallback {
-  const clock = new EpochClock();
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: stream as NodeJS.WritableStream,
-      format: 'Epoch {epoch}/{epochs} {bar} {value}/{total} | {logs} | {speed} samples/s | ETA {eta_formatted}',
-      barsize: 24,
-      hideCursor: false,
-      // Each epoch keeps its finished line, like Keras; the next epoch starts a new bar below it.
-      clearOnComplete: false,
-      stopOnComplete: false,
-      etaBuffer: Math.max(10, settings.batchesPerEpoch),
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let batchesPerEpoch = settings.batchesPerEpoch;
-  const samplesPerBatch = () => settings.samplesPerEpoch / Math.max(1, batchesPerEpoch);
-  let epochNumber = 0;
-  let latest = '';
-  const payload = (batchesDone: number) => ({
-    epoch: epochNumber,
-    epochs: settings.totalEpochs,
-    logs: latest || 'loss -',
-    speed: settings.samplesPerEpoch ? formatRate(batchesDone * samplesPerBatch(), clock.epochSeconds()) : '-',
-  });
+  let inner: Promise<ProgressCallback> | undefined;
+  const target = () =>
+    (inner ??= import('#tty-bar').then(({ ttyBarProgress }) => ttyBarProgress?.(settings, stream) ?? lineProgress(settings, stream)));
   return {
-    async onTrainBegin() {
-      clock.startTraining();
-    },
-    async onEpochBegin(epoch) {
-      clock.startEpoch();
-      epochNumber = epoch + 1;
-      bar.start(Math.max(1, batchesPerEpoch), 0, payload(0));
-    },
-    async onBatchEnd(batch, logs = {}) {
-      latest = formatLogs(logs, ['batch', 'size']).join(' ') || latest;
-      // A dataset's length is unknown until its first epoch ends; let the bar grow until then.
-      if (batch + 1 > bar.getTotal()) bar.setTotal(batch + 1);
-      bar.update(batch + 1, payload(batch + 1));
-    },
-    async onEpochEnd(epoch, logs = {}) {
-      latest = formatLogs(logs).join(' ');
-      clock.finishEpoch(settings.totalEpochs - (epoch + 1));
-      batchesPerEpoch = bar.getTotal();
-      bar.update(batchesPerEpoch, payload(batchesPerEpoch));
-      bar.stop();
-    },
-    async onTrainEnd() {
-      // A fit that threw mid-epoch must not leave the bar's redraw timer holding the process open.
-      bar.stop();
-    },
+    onTrainBegin: async (logs) => (await target()).onTrainBegin(logs),
+    onEpochBegin: async (epoch, logs) => (await target()).onEpochBegin(epoch, logs),
+    onBatchEnd: async (batch, logs) => (await target()).onBatchEnd(batch, logs),
+    onEpochEnd: async (epoch, logs) => (await target()).onEpochEnd(epoch, logs),
+    onTrainEnd: async (logs) => (await target()).onTrainEnd(logs),
   };
 }

@@ -1,4 +1,4 @@
-import { z } from '@losskit/core';
+import * as z from 'zod';
 import { ScheduleError } from '../optim/errors.js';
 import {
   cosineDecay,

@@ -1,0 +1,11 @@
+/** Caps on what losskit reads from a save; far above any real losskit.json / model.json. */
+export const READ_LIMITS = {
+  /** losskit.json. */
+  manifestBytes: 16 * 1024 * 1024,
+  /** model.json (the layer topology is JSON; large models stay well below this). */
+  modelJsonBytes: 64 * 1024 * 1024,
+  /** One weight or optimizer file set: the ArrayBuffer a tfjs model is decoded from. */
+  binaryBytes: 2 ** 31 - 1,
+  /** A checkpoint lock file. */
+  lockBytes: 4096,
+} as const;

@@ -1,0 +1,185 @@
+import * as tf from '@tensorflow/tfjs';
+import type { SavedState } from './artifacts.js';
+import { TrainerFileError } from './errors.js';
+import { specsWithoutPackages } from './loss-check.js';
+import type { HistoryRecord, SavedLossSpecs } from './manifest.js';
+import { applyOptimizerState, createOptimizer, decodeOptimizerState, type NamedTensor } from './optimizer-state.js';
+import type { ArtifactsManifest } from './schemas.js';
+
+/**
+ * The one restore path, wherever a save was read from (a directory, or the artifacts of any tf.io
+ * handler): build a new model and optimizer from a checked SavedState (materialize) or put it into
+ * a trainer's own (restoreInto). Whatever fails frees every tensor it decoded.
+ */
+
+/** Everything a save restores, ready to build a Trainer from. */
+export interface LoadedTrainerState {
+  /** The directory, URL or handler it was loaded from (for messages). */
+  dir: string;
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  lossSpecs: SavedLossSpecs;
+  /** Per output, in output order. */
+  lossWeights?: number[];
+  /** The `metrics` option the trainer was built with. */
+  metrics?: ArtifactsManifest['metrics'];
+  epochsCompleted: number;
+  seed?: number | string;
+  history?: HistoryRecord;
+  run?: { id: string; nextEpoch: number };
+  /** Recorded settings: `backend`, and `plugins` (for messages only; never imported). */
+  trainer: NonNullable<ArtifactsManifest['trainer']>;
+}
+
+/** Builds a new model and optimizer from a save. */
+export async function materialize(state: SavedState): Promise<{ model: tf.LayersModel; optimizer: tf.Optimizer }> {
+  const model = await buildModel(state);
+  let optimizer: tf.Optimizer | undefined;
+  try {
+    const values = decodeOptimizerState(state.manifest.optimizer, state.optimizerData, state.labels.optimizer);
+    optimizer = createOptimizerOrFree(state, values);
+    await applyOptimizerState(optimizer, state.manifest.optimizer, values);
+    return { model, optimizer };
+  } catch (error) {
+    optimizer?.dispose();
+    model.dispose();
+    throw error;
+  }
+}
+
+function createOptimizerOrFree(state: SavedState, values: NamedTensor[]): tf.Optimizer {
+  try {
+    return createOptimizer(state.manifest.optimizer, state.labels.manifest);
+  } catch (error) {
+    tf.dispose(values.map((v) => v.tensor));
+    throw error;
+  }
+}
+
+/** What restoreInto overwrites in place. */
+export interface RestoreTarget {
+  readonly model: tf.LayersModel;
+  readonly optimizer: tf.Optimizer;
+  readonly lossSpecs: unknown;
+  epochsCompleted: number;
+}
+
+/**
+ * Puts a save (a checkpoint) into a trainer's own model and optimizer. Everything is checked and
+ * decoded first; nothing on the trainer changes when the save does not fit it.
+ */
+export async function restoreInto(target: RestoreTarget, state: SavedState): Promise<void> {
+  const { manifest } = state;
+  const dir = state.labels.dir;
+  const savedLosses = specsWithoutPackages(manifest.losses);
+  const currentLosses = specsWithoutPackages(target.lossSpecs);
+  if (savedLosses !== currentLosses) {
+    throw new TrainerFileError(
+      `The checkpoint ${dir} was written with losses ${savedLosses}, but this trainer uses ${currentLosses}. ` +
+        `Resume with the same loss, or use another checkpoint directory.`,
+    );
+  }
+  const className = target.optimizer.getClassName();
+  if (manifest.optimizer.className !== className) {
+    throw new TrainerFileError(
+      `The checkpoint ${dir} holds ${manifest.optimizer.className} optimizer state, but this trainer uses ` +
+        `${className}. Resume with the same optimizer, or use another checkpoint directory.`,
+    );
+  }
+  const weights = decodeModelWeights(state);
+  try {
+    const own = target.model.weights;
+    const fits = own.length === weights.length && own.every((w, i) => sameShape(w.shape, weights[i]!.shape));
+    if (!fits) {
+      throw new TrainerFileError(
+        `The weights in ${dir} do not fit this trainer's model (${weights.length} saved weight tensors for ${own.length}, ` +
+          `or other shapes). Resume with the model architecture the checkpoint was written for.`,
+      );
+    }
+    const optimizerValues = decodeOptimizerState(manifest.optimizer, state.optimizerData, state.labels.optimizer);
+    try {
+      target.model.setWeights(weights);
+    } catch (error) {
+      tf.dispose(optimizerValues.map((v) => v.tensor));
+      throw error;
+    }
+    await applyOptimizerState(target.optimizer, manifest.optimizer, optimizerValues);
+  } finally {
+    tf.dispose(weights);
+  }
+  target.epochsCompleted = manifest.epochsCompleted;
+}
+
+/** The model's weights in saved order (the order of `model.weights`, which tfjs saves in). */
+function decodeModelWeights(state: ModelParts): tf.Tensor[] {
+  let decoded: tf.NamedTensorMap;
+  try {
+    decoded = tf.tidy(() => tf.io.decodeWeights(state.artifacts.weightData, state.artifacts.weightSpecs));
+  } catch (error) {
+    throw new TrainerFileError(`The weights in ${state.labels.dir} cannot be decoded (${(error as Error).name}); the files are corrupt.`);
+  }
+  const values = state.artifacts.weightSpecs.map((spec) => decoded[spec.name]);
+  if (values.some((v) => v === undefined) || Object.keys(decoded).length !== values.length) {
+    tf.dispose(Object.values(decoded));
+    throw new TrainerFileError(`${state.labels.model} names its weights inconsistently (a name twice); the file is corrupt.`);
+  }
+  return values as tf.Tensor[];
+}
+
+/** What building a model needs of a save: its (model-only) artifacts and how to name them. */
+export type ModelParts = Pick<SavedState, 'artifacts' | 'labels'>;
+
+/**
+ * The topology deserialized by tfjs (registered layer classes only), then the saved weights loaded
+ * into it; on failure nothing is left behind (unlike tf.loadLayersModel, whose decoded weights
+ * stay allocated when they do not fit).
+ */
+export async function buildModel(state: ModelParts): Promise<tf.LayersModel> {
+  const modelFile = state.labels.model;
+  let model: tf.LayersModel;
+  try {
+    model = await tf.models.modelFromJSON({ modelTopology: state.artifacts.modelTopology } as never);
+  } catch (error) {
+    throw new TrainerFileError(`${modelFile} holds a model topology TF.js cannot build (${(error as Error).message}); the file is corrupt.`);
+  }
+  if (!(model instanceof tf.LayersModel)) {
+    throw new TrainerFileError(`${modelFile} does not describe a layers model; the file is corrupt.`);
+  }
+  try {
+    const weights = decodeModelWeights(state);
+    try {
+      const named = Object.fromEntries(state.artifacts.weightSpecs.map((spec, i) => [spec.name, weights[i]!]));
+      model.loadWeights(named, true);
+    } finally {
+      tf.dispose(weights);
+    }
+  } catch (error) {
+    model.dispose();
+    if (error instanceof TrainerFileError) throw error;
+    throw new TrainerFileError(`The weights in ${state.labels.dir} do not fit the model in ${modelFile} (${(error as Error).message}); the files are corrupt.`);
+  }
+  return model;
+}
+
+function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((dim, i) => dim === b[i]);
+}
+
+/** A new model and optimizer from a checked save, with the manifest's other fields. */
+export async function loadedState(state: SavedState): Promise<LoadedTrainerState> {
+  const { model, optimizer } = await materialize(state);
+  const { manifest } = state;
+  return {
+    dir: state.labels.dir,
+    model,
+    optimizer,
+    lossSpecs: manifest.losses as SavedLossSpecs,
+    ...(manifest.lossWeights !== undefined ? { lossWeights: manifest.lossWeights } : {}),
+    ...(manifest.metrics !== undefined ? { metrics: manifest.metrics } : {}),
+    epochsCompleted: manifest.epochsCompleted,
+    ...(manifest.seed !== undefined ? { seed: manifest.seed } : {}),
+    ...(manifest.history ? { history: manifest.history } : {}),
+    ...(manifest.run ? { run: manifest.run } : {}),
+    trainer: manifest.trainer ?? {},
+  };
+}
