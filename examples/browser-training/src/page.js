@@ -1,47 +1,46 @@
 // The seed model (Dense 64 relu -> Dense 10 softmax, adam) trained in a browser page with the
-// loss resolved by name. Bundle it for the browser (see this example's README):
-//   esbuild src/page.js --bundle --platform=browser --format=esm --outfile=out/page.js
+// loss resolved by name, on the main thread or in a Web Worker (src/worker.js). Bundle both
+// entries for the browser (see this example's README):
+//   esbuild src/page.js src/worker.js --bundle --platform=browser --format=esm --splitting --outdir=out
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import '@losskit/wasm-training'; // the wasm backend's training kernels
-import '@losskit/loss-mse'; // in a browser, importing a plugin is what registers its losses
-import { getLossRegistry } from '@losskit/core';
+import { renderLossChart } from '@losskit/trainer/chart';
+import { batchLossRecorder, seedRun } from './seed.js';
 
-const SEED = 42;
-
-/** The seed model, with seeded initial weights so every run on a backend starts the same. */
-function buildModel() {
-  const init = (offset) => tf.initializers.glorotUniform({ seed: SEED + offset });
-  const model = tf.sequential();
-  model.add(tf.layers.dense({ units: 64, activation: 'relu', inputShape: [32], kernelInitializer: init(1) }));
-  model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(2) }));
-  return model;
+/**
+ * Watches the main thread while something runs: a 10 ms timer's ticks, and every task longer
+ * than 50 ms the browser reports ('longtask'). `stop()` returns what was seen.
+ */
+export function watchResponsiveness() {
+  let timerTicks = 0;
+  const longTasks = [];
+  const timer = setInterval(() => timerTicks++, 10);
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longTasks.push(Math.round(entry.duration));
+  });
+  observer.observe({ type: 'longtask' });
+  return {
+    stop() {
+      // Tasks that ended just now may still be queued for the observer.
+      for (const entry of observer.takeRecords()) longTasks.push(Math.round(entry.duration));
+      observer.disconnect();
+      clearInterval(timer);
+      return { timerTicks, longTasks };
+    },
+  };
 }
 
 /**
- * Trains the seed model on `backend` and returns what was logged, plus a second, independent
- * read of every batch loss: before each batch, the loss of that batch at the current weights
- * (what `fit` is about to log), computed outside `fit` and read asynchronously.
+ * Trains the seed model on `backend` with model.fit and returns what was logged, plus a second,
+ * independent read of every batch loss (see batchLossRecorder in seed.js).
  */
 export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSize = 32, epochs = 5 }) {
-  // tfjs-backend-wasm fetches its .wasm binaries at run time; the page serves them.
-  if (wasmPath) setWasmPaths(wasmPath);
-  if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' is not available in this browser`);
-  await tf.ready();
-  const tensorsBefore = tf.memory().numTensors;
-
-  const model = buildModel();
-  const x = tf.randomUniform([samples, 32], 0, 1, 'float32', SEED + 3);
-  const y = tf.randomUniform([samples, 10], 0, 1, 'float32', SEED + 4);
-  const loss = await getLossRegistry().resolve('mse');
-  const optimizer = tf.train.adam(0.01);
+  const { tensorsBefore, model, x, y, loss, optimizer } = await seedRun({ backend, wasmPath, samples });
   model.compile({ optimizer, loss: loss.asTfjsLoss() });
 
-  const batchLosses = [];
-  const secondRead = [];
-  let timerTicks = 0;
+  const recorder = batchLossRecorder(loss, model, x, y, batchSize);
   let fitMs = 0;
-  const timer = setInterval(() => timerTicks++, 10);
+  let responsiveness;
+  const watch = watchResponsiveness();
   const started = performance.now();
   try {
     await model.fit(x, y, {
@@ -50,43 +49,58 @@ export async function trainSeedModel({ backend, wasmPath, samples = 512, batchSi
       shuffle: false,
       // Yield to the page after every batch, so timers and input run while it trains.
       yieldEvery: 'batch',
-      callbacks: {
-        onBatchBegin: async (batch) => {
-          const value = tf.tidy(() => {
-            const start = batch * batchSize;
-            const size = Math.min(batchSize, samples - start);
-            return loss.compute(y.slice(start, size), model.predict(x.slice(start, size)));
-          });
-          secondRead.push((await value.data())[0]);
-          value.dispose();
-        },
-        onBatchEnd: async (_batch, logs) => {
-          batchLosses.push(logs.loss);
-        },
-      },
+      callbacks: recorder.callbacks,
     });
   } finally {
     fitMs = performance.now() - started;
-    clearInterval(timer);
+    responsiveness = watch.stop();
     tf.dispose([x, y]);
     model.dispose();
     optimizer.dispose();
   }
-  return { backend: tf.getBackend(), fitMs, batchLosses, secondRead, timerTicks, tensorsLeft: tf.memory().numTensors - tensorsBefore };
+  return { backend: tf.getBackend(), fitMs, batchLosses: recorder.batchLosses, secondRead: recorder.secondRead, ...responsiveness, tensorsLeft: tf.memory().numTensors - tensorsBefore };
 }
 
-/** A small SVG line of the batch losses, so a screenshot shows what each backend did. */
-export function drawLosses(title, losses) {
-  const width = 300;
-  const height = 120;
-  const max = Math.max(...losses);
-  const min = Math.min(...losses);
-  const points = losses
-    .map((value, i) => `${(i / Math.max(1, losses.length - 1)) * width},${height - ((value - min) / (max - min || 1)) * height}`)
-    .join(' ');
+/**
+ * Draws a loss chart into the page with '@losskit/trainer/chart' (the same Vega-Lite chart as
+ * Node's plotHistory; vega-embed is fetched on this first call), and says what it drew.
+ */
+export async function drawLossChart(title, history) {
   const figure = document.createElement('figure');
-  figure.innerHTML =
-    `<figcaption>${title}: ${losses[0].toFixed(5)} → ${losses[losses.length - 1].toFixed(5)}</figcaption>` +
-    `<svg width="${width}" height="${height}" style="border:1px solid #ccc"><polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${points}"/></svg>`;
   document.body.append(figure);
+  const { view } = await renderLossChart(figure, history, { title, width: 320, height: 140 });
+  const svg = figure.querySelector('svg');
+  return {
+    lines: svg.querySelectorAll('.mark-line.role-mark path').length,
+    points: svg.querySelectorAll('.mark-symbol.role-mark path').length,
+    data: view.data('source_0').map(({ epoch, value, series }) => ({ epoch, value, series })),
+  };
+}
+
+/**
+ * Trains the seed model in a dedicated Web Worker (src/worker.js) while the main thread keeps
+ * running; resolves with the worker's per-epoch losses and what the main thread saw meanwhile.
+ */
+export function trainInWorker(options) {
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const watch = watchResponsiveness();
+  const epochLosses = [];
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'epoch') {
+        epochLosses.push(data.loss);
+        return;
+      }
+      worker.terminate();
+      const mainThread = watch.stop();
+      if (data.type === 'done') resolve({ ...data, epochLosses, mainThread });
+      else reject(new Error(`the training worker failed: ${data.message}`));
+    };
+    worker.onerror = (event) => {
+      worker.terminate();
+      watch.stop();
+      reject(new Error(`the training worker did not start: ${event.message}`));
+    };
+    worker.postMessage(options);
+  });
 }

@@ -20,7 +20,7 @@ export const fileSystemIO: typeof nodeFileSystemIO = () => {
 };
 
 export const plotHistory: typeof nodePlotHistory = () =>
-  Promise.reject(nodeOnly('plotHistory (which writes SVG/PNG files)', "Draw the chart in the page with the functions of '@losskit/trainer/plot'."));
+  Promise.reject(nodeOnly('plotHistory (which writes SVG/PNG files)', "Draw the chart in the page with renderLossChart from '@losskit/trainer/chart' (vega-embed)."));
 
 export const CsvLogger = class CsvLogger {
   constructor() {

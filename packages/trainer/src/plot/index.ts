@@ -1,1 +1,2 @@
-export { plotHistory, renderHistorySvg, svgToPng, historyPoints, historyChartSpec, type PlotHistoryInput, type PlotOptions } from './plot-history.js';
+export { plotHistory, renderHistorySvg, svgToPng } from './plot-history.js';
+export { historyPoints, historyChartSpec, lossChartSpec, type PlotHistoryInput, type PlotOptions } from './chart-spec.js';
