@@ -13,10 +13,33 @@ export function isYieldEvery(value: unknown): value is YieldEvery {
   return value === 'auto' || value === 'batch' || value === 'never' || (typeof value === 'number' && Number.isFinite(value) && value >= 0);
 }
 
-/** One macrotask turn: due timers and I/O run before it resolves (setImmediate in Node). */
+/** The part of a browser's MessagePort used here (Node's typings describe Node's own ports). */
+interface PagePort {
+  onmessage: ((event: unknown) => void) | null;
+  postMessage(message: unknown): void;
+  close(): void;
+}
+
+/**
+ * One macrotask turn: due timers and I/O run before it resolves. setImmediate in Node; in a
+ * browser a MessageChannel message, because browsers clamp a nested setTimeout(0) to 4 ms or
+ * more (5.1 ms per yield measured in Chromium, against 0.5 ms for a message).
+ */
 function nextTurn(): Promise<void> {
   const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+  if (immediate) return new Promise((resolve) => immediate(resolve));
+  const Channel = (globalThis as unknown as { MessageChannel?: new () => { port1: PagePort; port2: PagePort } }).MessageChannel;
+  if (Channel) {
+    return new Promise((resolve) => {
+      const channel = new Channel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(undefined);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Returns `maybeYield()`: resolves at once unless the interval has passed, then after a turn. */
