@@ -3,8 +3,8 @@ import type { SavedLossSpec } from '@losskit/core';
 import { useOrSelectBackend, type BackendChoice, type BackendPreference } from './backend.js';
 import { TrainerInputError } from './errors.js';
 import { pickLogger, type Logger } from './logger.js';
-import { describeOptimizer, resolveOptimizer, type OptimizerName } from './optimizer.js';
-import { checkKeys, isPlainObject } from './options/strict.js';
+import { describeOptimizer, resolveOptimizer } from './optimizer.js';
+import { checkTrainerOptions, type TrainerOptions } from './trainer-options.js';
 import type { Logs, TrainerCallback } from './fit/callbacks.js';
 import { assembleCallbacks } from './fit/assemble-callbacks.js';
 import { CompiledLoss, type LossOption, type LossWeightsOption } from './fit/compiled-loss.js';
@@ -26,34 +26,7 @@ import type { TrainerLocation } from './persistence/location.js';
 import type { HistoryRecord } from './persistence/manifest.js';
 import { loadTrainerAt, nodePersistence, saveExtras, saveTrainerAt, type SaveOptions } from './persistence/route.js';
 
-export interface TrainerOptions {
-  model: tf.LayersModel;
-  /** A name ('adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax'; TF.js defaults) or an instance. */
-  optimizer: OptimizerName | (string & {}) | tf.Optimizer;
-  /** One spec for every output, an array in output order, or an object keyed by output name. */
-  loss: LossOption;
-  /** Factor of each output's loss in the total (array in output order or keyed by name; outputs left out weigh 1). */
-  lossWeights?: LossWeightsOption;
-  /** TF.js metric strings ('accuracy', 'mae', ...) or losskit loss names; per output as for `loss` (outputs left out get none). */
-  metrics?: MetricsOption;
-  /** Default 'auto' (tfjs-node, else wasm, else cpu); LOSSKIT_BACKEND overrides 'auto'. */
-  backend?: BackendPreference;
-  /** Plugin packages to import before resolving loss names. */
-  plugins?: readonly string[];
-  /** Receives the trainer's notices and progress lines; default stderr. */
-  logger?: Logger;
-  /** 0 silent, 1 (default) progress bar on a terminal or lines elsewhere, 2 one line per epoch; a fit's own `verbose` wins. */
-  verbose?: VerboseOption;
-}
-
-const TRAINER_KEYS = ['model', 'optimizer', 'loss', 'lossWeights', 'metrics', 'backend', 'plugins', 'logger', 'verbose'] as const;
-const TRAINER_MOVED = {
-  learningRate: 'set the learning rate on the optimizer, e.g. optimizer: tf.train.adam(0.01)',
-  lr: 'set the learning rate on the optimizer, e.g. optimizer: tf.train.adam(0.01)',
-  epochs: 'epochs is a fit option: trainer.fit(x, y, { epochs: 10 })',
-  batchSize: 'batchSize is a fit option: trainer.fit(x, y, { batchSize: 32 })',
-  progress: 'use verbose: 0 (silent), 1 (bar or lines) or 2 (one line per epoch)',
-};
+export type { TrainerOptions };
 
 export type { CheckpointOptions, FitOptions, EvaluateOptions, PredictOptions, History, SaveOptions };
 
@@ -118,16 +91,7 @@ export class Trainer {
   private lastFitSeed: number | string | undefined;
 
   constructor(private readonly options: TrainerOptions) {
-    if (!isPlainObject(options) || !(options.model instanceof tf.LayersModel)) {
-      throw new TrainerInputError(`new Trainer({ model, optimizer, loss }): model must be a tf.LayersModel (e.g. from tf.sequential() or tf.loadLayersModel()).`);
-    }
-    checkKeys(options, TRAINER_KEYS, 'new Trainer', TRAINER_MOVED);
-    if (options.logger !== undefined && typeof options.logger !== 'function') {
-      throw new TrainerInputError('new Trainer: logger must be a function (line: string) => void.');
-    }
-    if (options.plugins !== undefined && !(Array.isArray(options.plugins) && options.plugins.every((p) => typeof p === 'string'))) {
-      throw new TrainerInputError("new Trainer: plugins must be a list of package names, e.g. plugins: ['@acme/losskit-loss-focal'].");
-    }
+    checkTrainerOptions(options);
     this.verbose = options.verbose === undefined ? 1 : verbosity(options.verbose, 'new Trainer: verbose');
     this.model = options.model;
     // A Sequential model builds its inner graph (input/output names) lazily, on first use.
