@@ -42,7 +42,8 @@ export function assertCoreApi(meta: LossMetadata, owner: string): void {
   }
 }
 
-function satisfiesRange(version: string, range: string): boolean {
+/** Whether `version` is in the npm range `range` (a plugin's `coreApi`, say '^1.0.0'). */
+export function satisfiesRange(version: string, range: string): boolean {
   try {
     return semverSatisfies(version, range);
   } catch {

@@ -8,7 +8,7 @@ import { defaultOptions, isEmptyRecord, strictSchema, validateOptions } from './
 import { candidatePackages } from './plugin-names.js';
 import type { LossMetadata, LossPlugin } from './plugin.js';
 import { NamedSpecCache } from './named-spec-cache.js';
-import { fromKerasConfig, isKerasLossConfig, type KerasLossConfig } from './catalog/keras-config.js';
+import { isKerasLossConfig } from './catalog/keras-config.js';
 import { DEFAULT_REDUCTION, type Reduction } from './reduction.js';
 import { LossNotPreparedError, SingleResolvedLoss, SumResolvedLoss, type ResolvedLoss } from './resolved-loss.js';
 import {
@@ -196,16 +196,8 @@ export class LossRegistry {
       validateSumSpec(spec);
       const terms: SingleResolvedLoss[] = [];
       try {
-        for (let i = 0; i < spec.sum.length; i++) {
-          const term = spec.sum[i]!;
-          if (typeof term === 'object' && term !== null && 'reduction' in term && term.reduction !== undefined) {
-            throw new LossSpecError(
-              `Term ${i} ('${term.name}') of a sum loss sets a reduction; set it once on the sum ({ sum: [...], reduction }).`,
-            );
-          }
-          if (isKerasLossConfig(term)) assertTermReduction(term, i, spec.reduction ?? DEFAULT_REDUCTION);
-          terms.push(this.resolveSingle(term, options, true));
-        }
+        const reduction = spec.reduction ?? DEFAULT_REDUCTION;
+        for (let index = 0; index < spec.sum.length; index++) terms.push(this.resolveSingle(spec.sum[index]!, options, { index, reduction }));
       } catch (error) {
         // The terms built before the bad one hold plugins (and maybe tensors): free them.
         for (const term of terms) term.dispose();
@@ -213,7 +205,7 @@ export class LossRegistry {
       }
       return new SumResolvedLoss(terms, spec.reduction ?? DEFAULT_REDUCTION);
     }
-    return this.resolveSingle(spec, options, false);
+    return this.resolveSingle(spec, options, undefined);
   }
 
   /** Registers what the loader can find for names that are missing; never throws for unknown names. */
@@ -234,8 +226,10 @@ export class LossRegistry {
     this.loader = loader;
   }
 
-  private resolveSingle(spec: SingleLossSpec, options: ResolveOptions, inSum: boolean): SingleResolvedLoss {
-    const { entry, validated, reduction, weight } = this.singlePlan(spec, inSum);
+  /** One loss, or (with `sum`) the term at `sum.index` of a sum reduced with `sum.reduction`. */
+  private resolveSingle(spec: SingleLossSpec, options: ResolveOptions, sum: SumPosition | undefined): SingleResolvedLoss {
+    const inSum = sum !== undefined;
+    const { entry, validated, reduction, weight } = this.singlePlan(spec, sum);
     const saved: SavedSingleLossSpec = {
       name: entry.name,
       options: validated,
@@ -245,12 +239,14 @@ export class LossRegistry {
     const plugin = entry.build(validated, options.container);
     return new SingleResolvedLoss(entry.name, plugin, saved, reduction);
   }
+
   /** The registration, validated options, reduction and weight one spec stands for. */
-  private singlePlan(spec: SingleLossSpec, inSum: boolean): { entry: RegisteredLoss; validated: Record<string, unknown>; reduction: Reduction; weight: number } {
+  private singlePlan(spec: SingleLossSpec, sum: SumPosition | undefined): { entry: RegisteredLoss; validated: Record<string, unknown>; reduction: Reduction; weight: number } {
     // A bare name skips even the spec checks; a spec without options skips the lookup and parse.
     const named = typeof spec === 'string' ? this.namedSpecs.get(spec) : undefined;
     if (named) return { entry: named.entry, validated: { ...named.options }, reduction: DEFAULT_REDUCTION, weight: 1 };
-    const normalized = normalizeSingleSpec(spec, inSum);
+    const normalized = normalizeSingleSpec(spec, sum !== undefined);
+    if (sum && normalized.reduction !== undefined) assertTermReduction(spec, normalized.name, normalized.reduction, sum);
     const reduction = normalized.reduction ?? DEFAULT_REDUCTION;
     const withoutOptions = isEmptyRecord(normalized.options);
     const plan = withoutOptions ? this.namedSpecs.get(normalized.name) : undefined;
@@ -260,8 +256,12 @@ export class LossRegistry {
     if (withoutOptions) this.namedSpecs.remember(normalized.name, entry, validated);
     return { entry, validated, reduction, weight: normalized.weight };
   }
+}
 
-
+/** Where a term sits in a sum, and the reduction the sum applies once for all its terms. */
+interface SumPosition {
+  index: number;
+  reduction: Reduction;
 }
 
 
@@ -274,14 +274,17 @@ export function conventionalPackageName(name: string): string {
 }
 
 /**
- * A Keras config carries its own reduction, which a sum's term cannot have (the sum reduces
- * once): one that differs from the sum's would otherwise be silently dropped.
+ * A sum reduces once, so its terms have no reduction of their own: a spec that sets one is
+ * refused. A Keras config always carries one (keras.losses.serialize writes it); it is accepted
+ * when it is the sum's and refused otherwise, rather than silently dropped.
  */
-function assertTermReduction(term: KerasLossConfig, index: number, sumReduction: Reduction): void {
-  const { reduction } = fromKerasConfig(term);
-  if (reduction === undefined || reduction === sumReduction) return;
+function assertTermReduction(spec: SingleLossSpec, name: string, reduction: Reduction, sum: SumPosition): void {
+  if (!isKerasLossConfig(spec)) {
+    throw new LossSpecError(`Term ${sum.index} ('${name}') of a sum loss sets a reduction; set it once on the sum ({ sum: [...], reduction }).`);
+  }
+  if (reduction === sum.reduction) return;
   throw new LossSpecError(
-    `Term ${index} (Keras config '${term.class_name}') of a sum loss has reduction '${reduction}' in its config, but a sum's terms ` +
-      `share the sum's reduction ('${sumReduction}'); set it once on the sum ({ sum: [...], reduction: '${reduction}' }) or remove it from the config.`,
+    `Term ${sum.index} (Keras config '${spec.class_name}') of a sum loss has reduction '${reduction}' in its config, but a sum's terms ` +
+      `share the sum's reduction ('${sum.reduction}'); set it once on the sum ({ sum: [...], reduction: '${reduction}' }) or remove it from the config.`,
   );
 }

@@ -199,6 +199,11 @@ describe('core: Keras serialized loss configs and Keras options as specs', () =>
       LossSpecError,
       /Term 1 \(Keras config 'Huber'\) of a sum loss has reduction 'sum' in its config.*reduction: 'sum'/,
     );
+    // a plain spec's term may not set one at all, not even the sum's
+    expect(() => registry.resolveSync({ sum: ['mae', { name: 'huber', reduction: 'sum_over_batch_size' }] })).to.throw(
+      LossSpecError,
+      /Term 1 \('huber'\) of a sum loss sets a reduction; set it once on the sum/,
+    );
   });
 
   it("validates each loss's Keras options with its schema and fills in Keras's defaults", () => {

@@ -1,5 +1,5 @@
 import { closest } from 'fastest-levenshtein';
-import semverSatisfies from 'semver/functions/satisfies.js';
+import { satisfiesRange } from '../plugin-factory.js';
 import * as z from 'zod';
 import { InvalidOptionsError, LossSpecError, VersionMismatchError } from '../errors.js';
 import { defaultOptions, strictSchema, validateOptions } from '../options.js';
@@ -38,7 +38,7 @@ export class MetricRegistry {
 
   register(entry: RegisteredMetric): void {
     const { meta } = entry;
-    if (!satisfies(CORE_API_VERSION, meta.coreApi)) {
+    if (!satisfiesRange(CORE_API_VERSION, meta.coreApi)) {
       throw new VersionMismatchError(
         `Metric '${meta.name}' (${entry.owner}) supports @losskit/core API ${meta.coreApi}, but the running core implements ${CORE_API_VERSION}.`,
       );
@@ -154,12 +154,4 @@ export function withIdentity(metric: Metric, spec: SavedMetricSpec, direction: '
     getState: (): MetricState => (stateful.getState ? stateful.getState() : {}),
     setState: (state: MetricState) => stateful.setState?.(state),
   };
-}
-
-function satisfies(version: string, range: string): boolean {
-  try {
-    return semverSatisfies(version, range);
-  } catch {
-    return false;
-  }
 }
