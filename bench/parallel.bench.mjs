@@ -53,7 +53,7 @@ async function trainerRun(c, workers, x, y, weights) {
   const finalWeights = model.getWeights().map((w) => Array.from(w.dataSync()));
   trainer.dispose();
   model.dispose();
-  const split = lines.find((line) => line.includes('this thread spent'))?.replace(/^.*spent /, '').replace(/ \(.*$/, '');
+  const split = lines.find((line) => line.includes('this thread spent'))?.replace(/^.*spent /, '').replace(/ \([^)]*\)/, '');
   return { sps: samplesPerSecond(x.shape[0], ends), loss: history.loss[EPOCHS - 1], finalWeights, split };
 }
 
@@ -69,8 +69,10 @@ async function everyReplicaApplies(c, x, y, weights) {
   return samplesPerSecond(x.shape[0], ends);
 }
 
+// LOSSKIT_PARALLEL_CASES=mlp (comma-separated case names) runs only those, and skips PyTorch.
+const only = process.env.LOSSKIT_PARALLEL_CASES?.split(',').map((s) => s.trim()).filter(Boolean);
 const figures = {};
-for (const c of CASES) {
+for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
   const { x, y } = c.data(c.batch * c.steps);
   const init = c.build();
   const weights = init.getWeights().map((w) => w.clone());
@@ -99,6 +101,7 @@ for (const c of CASES) {
   tf.dispose([x, y, ...weights]);
 }
 
+if (only) process.exit(0);
 const torch = torchFigures(CASES[0].batch, CASES[1].batch);
 console.log(JSON.stringify({
   bench: 'parallel', case: 'vs-pytorch', losskit_config: 'Trainer.fit on wasm, the better of 1 and 2 workers',

@@ -151,6 +151,7 @@ class Pool implements WorkerPool {
     const { plan } = this.fit;
     const size = batch.size;
     this.publishWeights();
+    this.timing.lap('publish');
     const sums = plan.loss.outputs.map((o) =>
       o.loss.reduction === 'mean_with_sample_weight' && batch.weights[o.outputIndex] ? rowSums(batch.weights[o.outputIndex]!) : undefined);
     const slices = Array.from({ length: this.workers }, (_, r) => sliceOf(size, this.workers, r));
