@@ -26,7 +26,7 @@ await selectBackend('wasm', { logger: () => {} });
 
 const EPOCHS = 3;
 const CASES = [
-  { name: 'mlp', batch: 256, steps: 6, target: 1.7, loss: 'categorical-crossentropy', optimizer: () => tf.train.sgd(0.05),
+  { name: 'mlp', batch: 256, steps: 16, target: 1.7, loss: 'categorical-crossentropy', optimizer: () => tf.train.sgd(0.05),
     build: () => mlp(tf), data: (n) => {
       const labels = tf.tensor1d(Array.from(randomData(n, 12), (v) => Math.floor(v * 10)), 'int32');
       const out = { x: tf.tensor2d(randomData(n * 784, 11), [n, 784]), y: tf.oneHot(labels, 10).toFloat() };
