@@ -37,6 +37,16 @@ const CASES = [
     build: () => convAutoencoder(tf), data: (n) => { const x = tf.tensor4d(randomData(n * 784, 5), [n, 28, 28, 1]); return { x, y: x }; } },
 ];
 
+/** Glorot-uniform kernels and zero biases from fixed seeds: the same start in every run, so the loss figures repeat. */
+function seededWeights(model) {
+  return model.getWeights().map((w, i) => {
+    if (w.rank < 2) return tf.zeros(w.shape);
+    const receptive = w.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    const limit = Math.sqrt(6 / ((w.shape.at(-2) + w.shape.at(-1)) * receptive));
+    return tf.randomUniform(w.shape, -limit, limit, 'float32', 100 + i);
+  });
+}
+
 const mean = (values) => values.reduce((s, v) => s + v, 0) / values.length;
 const samplesPerSecond = (samples, ends) => (samples * (EPOCHS - 1)) / ((ends[EPOCHS - 1] - ends[0]) / 1000);
 
@@ -75,7 +85,7 @@ const figures = {};
 for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
   const { x, y } = c.data(c.batch * c.steps);
   const init = c.build();
-  const weights = init.getWeights().map((w) => w.clone());
+  const weights = seededWeights(init);
   init.dispose();
   const loadBefore = os.loadavg();
   const results = [];
