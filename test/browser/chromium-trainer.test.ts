@@ -16,7 +16,7 @@ import { servePage, type PageFiles } from './serve.js';
 // with `Trainer.fit` and the loss 'mse' by name on cpu, wasm and webgl.
 
 const outputDir = path.join(repoRoot, 'out', 'browser-test');
-const BACKENDS = ['cpu', 'wasm', 'webgl'] as const;
+const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'] as const;
 const EPOCHS = 5;
 const BATCHES = 16; // 512 samples in batches of 32 (the seed's batch size)
 
@@ -143,7 +143,7 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
     await viteTab.close();
   });
 
-  it('saves the trainer to IndexedDB and loads it back: same predictions, loss re-resolved by name, same next epoch (cpu, webgl)', async () => {
+  it('saves the trainer to IndexedDB and loads it back: same predictions, loss re-resolved by name, same next epoch (cpu, webgl, webgpu)', async () => {
     type SaveLoad = {
       stored: string[];
       storedAfterRemoval: string[];
@@ -154,7 +154,7 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       nextEpoch: number[];
       tensorsLeft: number;
     };
-    for (const backend of ['cpu', 'webgl'] as const) {
+    for (const backend of ['cpu', 'webgl', 'webgpu'] as const) {
       const result = (await page.evaluate(
         (backend) => (globalThis as unknown as { losskitPage: { saveAndLoadIndexedDB(o: object): Promise<unknown> } }).losskitPage.saveAndLoadIndexedDB({ backend, wasmPath: '/wasm/' }),
         backend,
@@ -173,7 +173,7 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
     }
   });
 
-  it("nanPolicy 'skip-batch' on cpu, wasm and webgl: a NaN batch leaves what leaving it out of the data leaves (webgl undoes it after reading a window)", async () => {
+  it("nanPolicy 'skip-batch' on every backend: a NaN batch leaves what leaving it out of the data leaves (webgl and webgpu undo it after reading a window)", async () => {
     type Skip = { backend: string; skipped: number[]; reference: number[]; largestWeightDifference: number; tensorsLeft: number };
     for (const backend of BACKENDS) {
       const result = (await page.evaluate(

@@ -180,7 +180,8 @@ export async function skipNaNBatch({ backend, wasmPath, batchSize = 32, epochs =
   const run = async (xs, ys) => {
     const trainer = new Trainer({ model: buildModel(), optimizer: tf.train.adam(0.01), loss: 'mse', backend, verbose: 0 });
     const { history } = await trainer.fit(xs, ys, { epochs, batchSize, shuffle: false, nanPolicy: 'skip-batch' });
-    const weights = trainer.model.getWeights().map((w) => w.dataSync());
+    // Read asynchronously: webgpu has no synchronous read.
+    const weights = await Promise.all(trainer.model.getWeights().map((w) => w.data()));
     trainer.dispose();
     trainer.model.dispose();
     trainer.optimizer.dispose();
