@@ -11,7 +11,8 @@
 import { tsImport } from 'tsx/esm/api';
 
 const TARGET = 0.95;
-const BACKENDS = ['cpu', 'wasm', 'webgl'];
+// LOSSKIT_BENCH_BACKENDS=webgl measures one backend (comma-separated list).
+const BACKENDS = (process.env.LOSSKIT_BENCH_BACKENDS ?? 'cpu,wasm,webgl').split(',');
 const REPS = Number(process.env.LOSSKIT_BENCH_REPS ?? 9);
 const helper = (file) => tsImport(new URL(`../test/browser/${file}`, import.meta.url).href, import.meta.url);
 

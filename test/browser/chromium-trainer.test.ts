@@ -173,6 +173,21 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
     }
   });
 
+  it("nanPolicy 'skip-batch' on cpu, wasm and webgl: a NaN batch leaves what leaving it out of the data leaves (webgl undoes it after reading a window)", async () => {
+    type Skip = { backend: string; skipped: number[]; reference: number[]; largestWeightDifference: number; tensorsLeft: number };
+    for (const backend of BACKENDS) {
+      const result = (await page.evaluate(
+        (backend) => (globalThis as unknown as { losskitPage: { skipNaNBatch(o: object): Promise<unknown> } }).losskitPage.skipNaNBatch({ backend, wasmPath: '/wasm/' }),
+        backend,
+      )) as Skip;
+      expect(result.backend).to.equal(backend);
+      expect(result.skipped.every(Number.isFinite), `${backend}: ${result.skipped}`).to.equal(true);
+      expect(result.skipped, `${backend}: history with the NaN batch skipped vs without it`).to.deep.equal(result.reference);
+      expect(result.largestWeightDifference, `${backend}: largest weight difference`).to.equal(0);
+      expect(result.tensorsLeft, `${backend}: tensors left`).to.equal(0);
+    }
+  });
+
   it('ssim, ms-ssim-l1, total-variation, charbonnier and the third-party huber resolve by name in a page and compute what tfjs cpu computes in Node', async () => {
     type Computed = { backend: string; huberPackage: string; results: Record<string, { perSample: number[]; gradientAbsSum: number }> };
     // The reference: the same module in a Node process of its own (importing huber replaces
