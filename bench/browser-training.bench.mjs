@@ -1,6 +1,6 @@
 // Trainer.fit vs model.fit in a real browser (Debian's headless Chromium, as the browser test
-// drives it): the seed model, the same data and initial weights, on cpu, wasm and webgl
-// (SwiftShader). The page (examples/browser-training/src/trainer-page.js, `timeFits`) runs
+// drives it): the seed model, the same data and initial weights, on cpu, wasm, webgl and
+// webgpu (both on SwiftShader). The page (examples/browser-training/src/trainer-page.js, `timeFits`) runs
 // the contenders back to back in rounds, alternating the order, first round excluded as
 // warm-up; the ratio is the median of the per-round throughput ratios (model.fit ms /
 // Trainer.fit ms), so slow drifts of this shared machine cancel out. Both with their default
