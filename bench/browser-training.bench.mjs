@@ -1,6 +1,6 @@
 // Trainer.fit vs model.fit in a real browser (Debian's headless Chromium, as the browser test
-// drives it): the seed model, the same data and initial weights, on cpu, wasm and webgl
-// (SwiftShader). The page (examples/browser-training/src/trainer-page.js, `timeFits`) runs
+// drives it): the seed model, the same data and initial weights, on cpu, wasm, webgl and
+// webgpu (both on SwiftShader). The page (examples/browser-training/src/trainer-page.js, `timeFits`) runs
 // the contenders back to back in rounds, alternating the order, first round excluded as
 // warm-up; the ratio is the median of the per-round throughput ratios (model.fit ms /
 // Trainer.fit ms), so slow drifts of this shared machine cancel out. Both with their default
@@ -11,7 +11,8 @@
 import { tsImport } from 'tsx/esm/api';
 
 const TARGET = 0.95;
-const BACKENDS = ['cpu', 'wasm', 'webgl'];
+// LOSSKIT_BENCH_BACKENDS=webgl measures one backend (comma-separated list).
+const BACKENDS = (process.env.LOSSKIT_BENCH_BACKENDS ?? 'cpu,wasm,webgl,webgpu').split(',');
 const REPS = Number(process.env.LOSSKIT_BENCH_REPS ?? 9);
 const helper = (file) => tsImport(new URL(`../test/browser/${file}`, import.meta.url).href, import.meta.url);
 

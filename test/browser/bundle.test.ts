@@ -144,7 +144,7 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
     const { code } = await bundleForBrowser(
       `import * as tf from '@tensorflow/tfjs';
        import '@losskit/loss-mse';
-       import { getLossRegistry, loadPlugins, pluginDiscoveryMode } from '@losskit/core';
+       import { getLossRegistry, getMetricRegistry, loadPlugins, pluginDiscoveryMode } from '@losskit/core';
        globalThis.run = async () => {
          await tf.setBackend('cpu');
          const loss = await getLossRegistry().resolve('mse');
@@ -152,10 +152,18 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
          const unknown = await (async () => { try { await getLossRegistry().resolve('mse-typo'); } catch (e) { return e.message; } })();
          const imported = await loadPlugins(['@losskit/loss-mse']);
          const notImported = await loadPlugins(['losskit-loss-huber']).then(() => '', (e) => e.message);
-         return { value: Array.from(await value.data()), unknown, imported, notImported, mode: pluginDiscoveryMode() };
+         // Core's own schemas are zod/mini, which installs no locale: core installs English.
+         const badOptions = (() => { try { getLossRegistry().resolveSync({ name: 'huber', options: { delta: -1, detla: 2 } }); } catch (e) { return e.message; } })();
+         const badMetric = (() => { try { getMetricRegistry().resolve({ name: 'auc', options: { curve: 'XY' } }); } catch (e) { return e.message; } })();
+         return { value: Array.from(await value.data()), unknown, imported, notImported, mode: pluginDiscoveryMode(), badOptions, badMetric };
        };`,
       path.join(repoRoot, 'packages/loss-mse'),
     );
+    // No classic zod on this page: core's schemas are zod/mini; classic zod (the public `z`)
+    // loads only for plugins that build schemas with it (bench/browser-bundle-size.bench.mjs).
+    // (zod names each schema class: classic's are 'ZodNumber' and so on, zod/mini's 'ZodMiniNumber'.)
+    expect(code.match(/["']Zod(?!Mini)[A-Z]\w*["']/g) ?? [], "classic zod's schema classes in the bundle").to.deep.equal([]);
+    expect(code).to.include('"ZodMiniObject"');
     const result = await runInWorkerLikeGlobal<Record<string, unknown>>(code);
     // Hand-computed: per-sample means of squares [0.5, 6.5], averaged over the batch.
     expect(result.value).to.deep.equal([3.5]);
@@ -165,6 +173,10 @@ describe('browser bundles (esbuild, platform browser, no shims)', function () {
     expect(result.unknown).to.include("`import '@losskit/loss-mse-typo'`");
     expect(result.imported).to.deep.equal([{ packageName: '@losskit/loss-mse', file: '@losskit/loss-mse', registered: [] }]);
     expect(result.notImported).to.include("Loss plugin package 'losskit-loss-huber' has not been imported");
+    expect(result.badOptions).to.include("Invalid options for loss 'huber'");
+    expect(result.badOptions).to.include("option 'delta': Too small: expected number to be >0 (got -1)");
+    expect(result.badOptions).to.include("option 'detla': unknown option; known options: delta; did you mean 'delta'? (got 2)");
+    expect(result.badMetric).to.include(`option 'curve': Invalid option: expected one of "ROC"|"PR" (got "XY")`);
   });
 
   it('loss-combined in a worker-like global: MobileNetV2 decodes without Buffer, a file path says to use a URL', async () => {

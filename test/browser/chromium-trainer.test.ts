@@ -16,7 +16,7 @@ import { servePage, type PageFiles } from './serve.js';
 // with `Trainer.fit` and the loss 'mse' by name on cpu, wasm and webgl.
 
 const outputDir = path.join(repoRoot, 'out', 'browser-test');
-const BACKENDS = ['cpu', 'wasm', 'webgl'] as const;
+const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'] as const;
 const EPOCHS = 5;
 const BATCHES = 16; // 512 samples in batches of 32 (the seed's batch size)
 
@@ -143,7 +143,7 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
     await viteTab.close();
   });
 
-  it('saves the trainer to IndexedDB and loads it back: same predictions, loss re-resolved by name, same next epoch (cpu, webgl)', async () => {
+  it('saves the trainer to IndexedDB and loads it back: same predictions, loss re-resolved by name, same next epoch (cpu, webgl, webgpu)', async () => {
     type SaveLoad = {
       stored: string[];
       storedAfterRemoval: string[];
@@ -154,7 +154,7 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       nextEpoch: number[];
       tensorsLeft: number;
     };
-    for (const backend of ['cpu', 'webgl'] as const) {
+    for (const backend of ['cpu', 'webgl', 'webgpu'] as const) {
       const result = (await page.evaluate(
         (backend) => (globalThis as unknown as { losskitPage: { saveAndLoadIndexedDB(o: object): Promise<unknown> } }).losskitPage.saveAndLoadIndexedDB({ backend, wasmPath: '/wasm/' }),
         backend,
@@ -169,6 +169,21 @@ describe('the Trainer in a real browser (headless Chromium)', function () {
       expect(result.evaluated[1], `${backend}: evaluated loss after loading`).to.equal(result.evaluated[0]);
       // One more epoch on each from the same weights and optimizer state: the same loss.
       expect(result.nextEpoch[1], `${backend}: next epoch's loss`).to.be.closeTo(result.nextEpoch[0]!, 1e-6);
+      expect(result.tensorsLeft, `${backend}: tensors left`).to.equal(0);
+    }
+  });
+
+  it("nanPolicy 'skip-batch' on every backend: a NaN batch leaves what leaving it out of the data leaves (webgl and webgpu undo it after reading a window)", async () => {
+    type Skip = { backend: string; skipped: number[]; reference: number[]; largestWeightDifference: number; tensorsLeft: number };
+    for (const backend of BACKENDS) {
+      const result = (await page.evaluate(
+        (backend) => (globalThis as unknown as { losskitPage: { skipNaNBatch(o: object): Promise<unknown> } }).losskitPage.skipNaNBatch({ backend, wasmPath: '/wasm/' }),
+        backend,
+      )) as Skip;
+      expect(result.backend).to.equal(backend);
+      expect(result.skipped.every(Number.isFinite), `${backend}: ${result.skipped}`).to.equal(true);
+      expect(result.skipped, `${backend}: history with the NaN batch skipped vs without it`).to.deep.equal(result.reference);
+      expect(result.largestWeightDifference, `${backend}: largest weight difference`).to.equal(0);
       expect(result.tensorsLeft, `${backend}: tensors left`).to.equal(0);
     }
   });

@@ -13,7 +13,7 @@ import { servePage, type PageFiles } from './serve.js';
 
 const exampleDir = exampleDirs.training;
 const outputDir = path.join(repoRoot, 'out', 'browser-test');
-const BACKENDS = ['cpu', 'wasm', 'webgl'] as const;
+const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'] as const;
 
 interface TrainResult {
   backend: string;
@@ -66,7 +66,7 @@ describe('in a real browser (headless Chromium)', function () {
     await server?.close();
   });
 
-  it('trains the seed model with loss "mse" on cpu, wasm and webgl: losses fall, equal a second read, the page stays responsive, the loss chart renders; the Vite build trains the same', async () => {
+  it('trains the seed model with loss "mse" on cpu, wasm, webgl and webgpu: losses fall, equal a second read, the page stays responsive, the loss chart renders; the Vite build trains the same', async () => {
     const page = await browser!.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -128,7 +128,7 @@ describe('in a real browser (headless Chromium)', function () {
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('trains the same run with Trainer.fit inside a dedicated Web Worker (cpu, wasm, webgl): the same losses as model.fit on the main thread, the main thread stays free', async () => {
+  it('trains the same run with Trainer.fit inside a dedicated Web Worker (cpu, wasm, webgl, webgpu): the same losses as model.fit on the main thread, the main thread stays free', async () => {
     const page = await browser!.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));

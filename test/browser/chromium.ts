@@ -15,12 +15,14 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     // launch() gives every run a fresh, empty profile; the flags keep Chromium off the
-    // (closed) network and let WebGL run on SwiftShader without a GPU.
+    // (closed) network and let WebGL and WebGPU run on SwiftShader without a GPU.
     args: [
       '--no-sandbox',
       '--disable-gpu',
       '--use-angle=swiftshader',
       '--enable-unsafe-swiftshader',
+      '--enable-unsafe-webgpu',
+      '--use-webgpu-adapter=swiftshader',
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

@@ -22,9 +22,13 @@ export function seedData(samples) {
   return { x: tf.randomUniform([samples, 32], 0, 1, 'float32', SEED + 3), y: tf.randomUniform([samples, 10], 0, 1, 'float32', SEED + 4) };
 }
 
-/** Activates `backend`; tfjs-backend-wasm fetches its .wasm binaries from `wasmPath` at run time. */
+/**
+ * Activates `backend`; tfjs-backend-wasm fetches its .wasm binaries from `wasmPath` at run time.
+ * The webgpu backend is imported only when asked for (a chunk of its own), as a page would.
+ */
 export async function useBackend(backend, wasmPath) {
   if (wasmPath) setWasmPaths(wasmPath);
+  if (backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' is not available here`);
   await tf.ready();
 }

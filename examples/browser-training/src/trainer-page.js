@@ -160,3 +160,37 @@ export async function saveAndLoadIndexedDB({ backend, wasmPath, name = 'losskit-
   }
   return { ...result, storedAfterRemoval: Object.keys(await tf.io.listModels()), tensorsLeft: tf.memory().numTensors - tensorsBefore };
 }
+
+/**
+ * The NaN guard on `backend` with nanPolicy 'skip-batch': the seed data with one NaN target in
+ * batch 5, against the same run on the data without that batch. On webgl the guard reads a
+ * window of batches and undoes the bad one after the fact, so this is the page-side check that
+ * it leaves exactly what skipping it beforehand leaves. Returns both histories and the largest
+ * weight difference.
+ */
+export async function skipNaNBatch({ backend, wasmPath, batchSize = 32, epochs = 2 }) {
+  await useBackend(backend, wasmPath);
+  const tensorsBefore = tf.memory().numTensors;
+  const { x, y } = seedData(512);
+  const badBatch = 5;
+  const values = y.arraySync();
+  values[badBatch * batchSize + 7][0] = NaN;
+  const yBad = tf.tensor2d(values);
+  const kept = tf.tensor1d(Array.from({ length: 512 }, (_, i) => i).filter((i) => Math.floor(i / batchSize) !== badBatch), 'int32');
+  const run = async (xs, ys) => {
+    const trainer = new Trainer({ model: buildModel(), optimizer: tf.train.adam(0.01), loss: 'mse', backend, verbose: 0 });
+    const { history } = await trainer.fit(xs, ys, { epochs, batchSize, shuffle: false, nanPolicy: 'skip-batch' });
+    // Read asynchronously: webgpu has no synchronous read.
+    const weights = await Promise.all(trainer.model.getWeights().map((w) => w.data()));
+    trainer.dispose();
+    trainer.model.dispose();
+    trainer.optimizer.dispose();
+    return { history: history.loss, weights };
+  };
+  const [xKept, yKept] = [tf.gather(x, kept), tf.gather(y, kept)];
+  const skipped = await run(x, yBad);
+  const reference = await run(xKept, yKept);
+  const largest = Math.max(...skipped.weights.flatMap((w, i) => Array.from(w, (v, j) => Math.abs(v - reference.weights[i][j]))));
+  tf.dispose([x, y, yBad, kept, xKept, yKept]);
+  return { backend: tf.getBackend(), skipped: skipped.history, reference: reference.history, largestWeightDifference: largest, tensorsLeft: tf.memory().numTensors - tensorsBefore };
+}

@@ -1,9 +1,11 @@
 import { closest } from 'fastest-levenshtein';
-import * as z from 'zod';
+import type { $ZodType } from 'zod/v4/core';
+import * as z from './zod-mini.js';
 import { snakeToCamel } from './catalog/keras-config.js';
 import { InvalidOptionsError } from './errors.js';
 
-type Schema = z.ZodType;
+// Any zod schema: a plugin's classic one (the public `z`) or core's own zod/mini ones.
+type Schema = $ZodType;
 
 /**
  * Unknown keys are refused rather than dropped: a misspelt option ('alpah') silently
@@ -13,7 +15,9 @@ export function strictSchema(schema: Schema): Schema {
   let strict = strictSchemas.get(schema);
   if (!strict) {
     const maybeObject = schema as unknown as { strict?: () => Schema };
-    strict = typeof maybeObject.strict === 'function' ? maybeObject.strict() : schema;
+    // A classic object has .strict(); a zod/mini object gets the same never-catchall copy.
+    if (typeof maybeObject.strict === 'function') strict = maybeObject.strict();
+    else strict = schema._zod.def.type === 'object' ? z.catchall(schema as z.ZodMiniObject, z.never()) : schema;
     strictSchemas.set(schema, strict);
   }
   return strict;
@@ -42,7 +46,7 @@ export function validateOptions(
   const empty = isEmptyRecord(options);
   const cached = empty ? emptyParses.get(schema) : undefined;
   if (cached) return { ...cached };
-  const result = schema.safeParse(options);
+  const result = z.safeParse(schema, options);
   if (result.success && empty && isFlatRecord(result.data)) emptyParses.set(schema, { ...result.data });
   if (result.success) return result.data as Record<string, unknown>;
   const problems = result.error.issues.flatMap((issue) => {
@@ -63,7 +67,7 @@ export function validateOptions(
 /** The defaults a schema fills into empty options, or undefined when some option is required. */
 export function defaultOptions(schema: Schema | undefined): Record<string, unknown> | undefined {
   if (!schema) return {};
-  const result = schema.safeParse({});
+  const result = z.safeParse(schema, {});
   return result.success ? (result.data as Record<string, unknown>) : undefined;
 }
 

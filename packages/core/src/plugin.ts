@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { InjectionToken, Provider } from 'tsyringe';
-import type { z } from 'zod';
+// zod's shared core type: plugins' classic schemas and core's zod/mini ones alike.
+import type { $ZodType, output } from 'zod/v4/core';
 
 /**
  * What a loss plugin implements: per-sample loss values. Reduction and sample weights are
@@ -39,7 +40,7 @@ export interface DefaultProvider {
   provider: Provider<unknown>;
 }
 
-export interface LossMetadata<S extends z.ZodType = z.ZodType> {
+export interface LossMetadata<S extends $ZodType = $ZodType> {
   /** Canonical name, lowercase kebab-case. */
   name: string;
   aliases?: readonly string[];
@@ -60,4 +61,4 @@ export interface LossMetadata<S extends z.ZodType = z.ZodType> {
 export type LossPluginClass = new (...args: never[]) => LossPlugin;
 
 /** Options type of a plugin, derived from its schema. */
-export type OptionsOf<S extends z.ZodType> = z.output<S>;
+export type OptionsOf<S extends $ZodType> = output<S>;

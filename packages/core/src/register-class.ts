@@ -1,11 +1,11 @@
 import { inject, type InjectionToken } from 'tsyringe';
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import type { LossMetadata, LossPluginClass } from './plugin.js';
 import { RegisterLoss } from './register-loss.js';
 import { LOSS_OPTIONS } from './tokens.js';
 
 /** The metadata of `@RegisterLoss`, plus the constructor's dependencies in parameter order. */
-export interface LossClassMetadata<S extends z.ZodType = z.ZodType> extends LossMetadata<S> {
+export interface LossClassMetadata<S extends $ZodType = $ZodType> extends LossMetadata<S> {
   /**
    * What the DI container passes to the constructor, one token per parameter, in order.
    * Default `[LOSS_OPTIONS]`: the constructor receives the validated options.
@@ -25,7 +25,7 @@ export interface LossClassMetadata<S extends z.ZodType = z.ZodType> extends Loss
  * }, { name: 'scaled-l1', description: '...', coreApi: '^1.0.0', options: z.object({ scale: z.number().default(1) }) });
  * ```
  */
-export function registerLossClass<C extends LossPluginClass, S extends z.ZodType>(pluginClass: C, meta: LossClassMetadata<S>): C {
+export function registerLossClass<C extends LossPluginClass, S extends $ZodType>(pluginClass: C, meta: LossClassMetadata<S>): C {
   const className = typeof pluginClass === 'function' && pluginClass.name ? pluginClass.name : `the class given for '${meta?.name}'`;
   if (typeof pluginClass !== 'function' || typeof pluginClass.prototype?.compute !== 'function') {
     throw new TypeError(

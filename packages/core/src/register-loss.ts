@@ -1,5 +1,5 @@
 import { container, injectable } from 'tsyringe';
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { getLossRegistry } from './global-registry.js';
 import type { LossMetadata, LossPluginClass } from './plugin.js';
 import { assertCoreApi, classFactory } from './plugin-factory.js';
@@ -15,7 +15,7 @@ import { assertCoreApi, classFactory } from './plugin-factory.js';
  * }
  * ```
  */
-export function RegisterLoss<S extends z.ZodType>(meta: LossMetadata<S>) {
+export function RegisterLoss<S extends $ZodType>(meta: LossMetadata<S>) {
   return <C extends LossPluginClass>(pluginClass: C): C => {
     const owner = ownerOf(meta, pluginClass.name);
     assertCoreApi(meta, owner);

@@ -1,6 +1,6 @@
 import { closest } from 'fastest-levenshtein';
 import type { DependencyContainer } from 'tsyringe';
-import * as z from 'zod';
+import * as z from './zod-mini.js';
 import { LossSpecError, UnknownLossError } from './errors.js';
 import { NameTable } from './name-table.js';
 import { firstPartyNames, firstPartyOwner } from './catalog/names.js';

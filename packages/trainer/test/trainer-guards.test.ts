@@ -54,6 +54,30 @@ describe('Trainer: guards, determinism and memory', function () {
     tf.dispose([x, yClean, mask, y, keep]);
   });
 
+  it("skip-batch also keeps a NaN batch out of BatchNormalization's moving statistics", async () => {
+    const bnModel = () => {
+      const model = tf.sequential();
+      model.add(tf.layers.dense({ units: 3, inputShape: [4], kernelInitializer: tf.initializers.glorotUniform({ seed: 41 }) }));
+      model.add(tf.layers.batchNormalization());
+      return model;
+    };
+    const x = uniform([12, 4], 93);
+    const yClean = uniform([12, 3], 94);
+    const mask = tf.tensor2d(Array.from({ length: 12 }, (_, i) => (i === 6 ? [1, NaN, 1] : [1, 1, 1])));
+    const y = tf.mul(yClean, mask);
+    const model = bnModel();
+    await new Trainer({ model, optimizer: 'sgd', loss: 'mse', backend: 'cpu', ...silent }).fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, nanPolicy: 'skip-batch' });
+    const reference = bnModel();
+    const keep = tf.tensor1d([0, 1, 2, 3, 8, 9, 10, 11], 'int32');
+    const [xKept, yKept] = [tf.gather(x, keep), tf.gather(yClean, keep)];
+    await new Trainer({ model: reference, optimizer: 'sgd', loss: 'mse', backend: 'cpu', ...silent }).fit(xKept, yKept, { epochs: 2, batchSize: 4, shuffle: false });
+    const weights = await weightsOf(model);
+    // Dense kernel, bias, gamma, beta, moving mean, moving variance: all equal, none NaN.
+    expect(weights.every((w) => w.every(Number.isFinite))).to.equal(true);
+    expect(weights).to.deep.equal(await weightsOf(reference));
+    tf.dispose([x, yClean, mask, y, keep, xKept, yKept]);
+  });
+
   it('gives identical histories for the same seed, and a resumed run matches an uninterrupted one', async () => {
     const x = uniform([40, 6], 101);
     const y = uniform([40, 3], 102);

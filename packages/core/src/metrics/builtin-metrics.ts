@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod-mini.js';
 import { CORE_API_VERSION } from '../version.js';
 import { accuracy, binaryAccuracy, categoricalAccuracy, cosineSimilarity, sparseCategoricalAccuracy, topKCategoricalAccuracy } from './accuracy.js';
 import { Auc, Precision, Recall, thresholdsOption } from './confusion-metrics.js';
@@ -16,6 +16,8 @@ interface Builtin {
 }
 
 const mean = (name: string, fn: MetricFn) => new MeanMetric(name, fn);
+// Option schemas in zod/mini (../zod-mini.ts): `z._default(s, v)` is classic `s.default(v)`.
+const int = () => z.number().check(z.int());
 
 // Keras 3's metrics, kebab-case names with Keras's snake_case names as aliases.
 const BUILTINS: Builtin[] = [
@@ -28,7 +30,7 @@ const BUILTINS: Builtin[] = [
       name: 'binary-accuracy',
       aliases: ['binary_accuracy'],
       description: 'Fraction of elements where (y_pred > threshold) equals y_true.',
-      options: z.object({ threshold: z.number().default(0.5) }),
+      options: z.object({ threshold: z._default(z.number(), 0.5) }),
     },
     build: (o) => mean('binary-accuracy', binaryAccuracy(o.threshold as number)),
   },
@@ -45,7 +47,7 @@ const BUILTINS: Builtin[] = [
       name: 'top-k-categorical-accuracy',
       aliases: ['top_k_categorical_accuracy'],
       description: "The one-hot target's class is among the k highest predictions (ties included).",
-      options: z.object({ k: z.number().int().min(1).default(5) }),
+      options: z.object({ k: z._default(int().check(z.minimum(1)), 5) }),
     },
     build: (o) => mean('top-k-categorical-accuracy', topKCategoricalAccuracy(o.k as number)),
   },
@@ -53,7 +55,7 @@ const BUILTINS: Builtin[] = [
     meta: {
       name: 'precision',
       description: 'TP / (TP + FP) of predictions above a threshold (0.5), optionally of one class or the top k.',
-      options: z.object({ thresholds: thresholdsOption, topK: z.number().int().min(1).optional(), classId: z.number().int().min(0).optional() }),
+      options: z.object({ thresholds: thresholdsOption, topK: z.optional(int().check(z.minimum(1))), classId: z.optional(int().check(z.minimum(0))) }),
     },
     build: (o) => new Precision(o as never),
   },
@@ -61,7 +63,7 @@ const BUILTINS: Builtin[] = [
     meta: {
       name: 'recall',
       description: 'TP / (TP + FN) of predictions above a threshold (0.5), optionally of one class or the top k.',
-      options: z.object({ thresholds: thresholdsOption, topK: z.number().int().min(1).optional(), classId: z.number().int().min(0).optional() }),
+      options: z.object({ thresholds: thresholdsOption, topK: z.optional(int().check(z.minimum(1))), classId: z.optional(int().check(z.minimum(0))) }),
     },
     build: (o) => new Recall(o as never),
   },
@@ -70,11 +72,11 @@ const BUILTINS: Builtin[] = [
       name: 'auc',
       description: "Area under the ROC or precision-recall curve from per-threshold counts (Keras `AUC`, Keras's interpolation).",
       options: z.object({
-        numThresholds: z.number().int().min(2).default(200),
-        curve: z.enum(['ROC', 'PR']).default('ROC'),
-        summationMethod: z.enum(['interpolation', 'minoring', 'majoring']).default('interpolation'),
-        thresholds: z.array(z.number().min(0).max(1)).optional(),
-        fromLogits: z.boolean().default(false),
+        numThresholds: z._default(int().check(z.minimum(2)), 200),
+        curve: z._default(z.enum(['ROC', 'PR']), 'ROC'),
+        summationMethod: z._default(z.enum(['interpolation', 'minoring', 'majoring']), 'interpolation'),
+        thresholds: z.optional(z.array(z.number().check(z.minimum(0), z.maximum(1)))),
+        fromLogits: z._default(z.boolean(), false),
       }),
     },
     build: (o) => new Auc(o as never),
@@ -85,10 +87,10 @@ const BUILTINS: Builtin[] = [
       aliases: ['mean_iou'],
       description: 'Mean intersection-over-union over classes from an accumulated confusion matrix (Keras `MeanIoU`).',
       options: z.object({
-        numClasses: z.number().int().min(2),
-        ignoreClass: z.number().int().optional(),
-        sparseYTrue: z.boolean().default(true),
-        sparseYPred: z.boolean().default(true),
+        numClasses: int().check(z.minimum(2)),
+        ignoreClass: z.optional(int()),
+        sparseYTrue: z._default(z.boolean(), true),
+        sparseYPred: z._default(z.boolean(), true),
       }),
     },
     build: (o) => new MeanIou(o as never),

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import * as z from 'zod';
+import * as z from '../zod-mini.js';
 import { MetricInputError } from './errors.js';
 import { confusionCounts, NEG_INF } from './confusion.js';
 import { divideNoNan } from './mean-metric.js';
@@ -8,7 +8,8 @@ import { KERAS_EPSILON } from './shapes.js';
 import { StatefulMetric } from './state.js';
 
 /** One threshold or several, each in [0, 1]. */
-export const thresholdsOption = z.union([z.number().min(0).max(1), z.array(z.number().min(0).max(1)).min(1)]).optional();
+const unitInterval = () => z.number().check(z.minimum(0), z.maximum(1));
+export const thresholdsOption = z.optional(z.union([unitInterval(), z.array(unitInterval()).check(z.minLength(1))]));
 
 interface PrecisionRecallOptions {
   thresholds?: number | number[];

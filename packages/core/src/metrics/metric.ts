@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { z } from 'zod';
+// zod's shared core type: plugins' classic schemas and core's zod/mini ones alike.
+import type { $ZodType } from 'zod/v4/core';
 
 /**
  * A stateful metric, accumulated over many batches (Keras 3's `Metric`): `update` adds a
@@ -36,7 +37,7 @@ export interface SavedMetricSpec {
   package?: { name: string; version: string };
 }
 
-export interface MetricMetadata<S extends z.ZodType = z.ZodType> {
+export interface MetricMetadata<S extends $ZodType = $ZodType> {
   /** Canonical name, lowercase kebab-case; third-party metrics use their own prefix. */
   name: string;
   aliases?: readonly string[];

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { getMetricRegistry } from './global.js';
 import type { Metric, MetricClass, MetricMetadata } from './metric.js';
 
@@ -11,7 +11,7 @@ import type { Metric, MetricClass, MetricMetadata } from './metric.js';
  * class MaxError implements Metric { ... }
  * ```
  */
-export function RegisterMetric<S extends z.ZodType>(meta: MetricMetadata<S>) {
+export function RegisterMetric<S extends $ZodType>(meta: MetricMetadata<S>) {
   return <C extends MetricClass>(metricClass: C): C => {
     const owner = meta.package ? `${meta.package.name}@${meta.package.version} (class ${metricClass.name})` : `class ${metricClass.name}`;
     getMetricRegistry().register({ meta, owner, build: (options) => new metricClass(options as never) as Metric });

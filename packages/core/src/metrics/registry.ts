@@ -1,6 +1,6 @@
 import { closest } from 'fastest-levenshtein';
 import { satisfiesRange } from '../plugin-factory.js';
-import * as z from 'zod';
+import * as z from '../zod-mini.js';
 import { InvalidOptionsError, LossSpecError, VersionMismatchError } from '../errors.js';
 import { defaultOptions, strictSchema, validateOptions } from '../options.js';
 import { CORE_API_VERSION } from '../version.js';

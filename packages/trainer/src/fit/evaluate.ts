@@ -14,21 +14,42 @@ export async function evaluateSource(plan: StepPlan, source: BatchSource, batchS
   let samples = 0;
   plan.metrics.reset();
   const sync = readsSynchronously(tf.getBackend());
-  for await (const batch of source.batches(0, batchSize, undefined)) {
-    try {
-      const row = evalStep(plan, batch);
-      let values: ArrayLike<number>;
+  const add = (values: ArrayLike<number>, offset: number, size: number) => {
+    for (let k = 0; k < keys.length; k++) sums[k]! += values[offset + k]! * size;
+    samples += size;
+  };
+  // webgl/webgpu: the rows stay on the device and are read together at the end (one wait for
+  // the GPU instead of one per batch); the sums are the same float64 sums either way.
+  const pending: Array<{ row: tf.Tensor; size: number }> = [];
+  try {
+    for await (const batch of source.batches(0, batchSize, undefined)) {
       try {
-        values = sync ? row.dataSync() : await row.data();
+        const row = evalStep(plan, batch);
+        if (sync) {
+          try {
+            add(row.dataSync(), 0, batch.size);
+          } finally {
+            row.dispose();
+          }
+        } else {
+          pending.push({ row, size: batch.size });
+        }
       } finally {
-        row.dispose();
+        disposeBatch(batch);
       }
-      for (let k = 0; k < keys.length; k++) sums[k]! += values[k]! * batch.size;
-      samples += batch.size;
-    } finally {
-      disposeBatch(batch);
+      await maybeYield();
     }
-    await maybeYield();
+    if (pending.length) {
+      const all = tf.stack(pending.map(({ row }) => row));
+      try {
+        const values = await all.data();
+        pending.forEach(({ size }, i) => add(values, i * keys.length, size));
+      } finally {
+        all.dispose();
+      }
+    }
+  } finally {
+    tf.dispose(pending.map(({ row }) => row));
   }
   const logs: Logs = {};
   keys.forEach((key, k) => (logs[`${prefix}${key}`] = sums[k]! / samples));

@@ -9,6 +9,7 @@ import { withSeededMathRandom } from './seeded-random.js';
 import type { FitSettings } from './settings.js';
 import { epochOrder } from './shuffle.js';
 import type { BatchSource } from './sources.js';
+import { laggedSteps, type SteppingContext } from './lagged-steps.js';
 import { computeStep, readAndFinishStep, readsSynchronously, trainStep, type StepPlan, type StepResult } from './step.js';
 import { createYielder } from './yielder.js';
 
@@ -54,10 +55,12 @@ export async function runEpochs(run: FitRun): Promise<History> {
     metrics: [...plan.loss.keys, ...plan.metrics.keys],
   });
   await callbacks.trainBegin({});
+  // Updates applied in this fit: the one-batch-late guard waits until the optimizer's state exists.
+  const applied = { count: 0 };
   for (let epoch = settings.initialEpoch; epoch < settings.epochs && !run.stopRequested(); epoch++) {
     await callbacks.epochBegin(epoch);
     await maybeYield();
-    const logs = await trainEpoch(run, epoch, maybeYield);
+    const logs = await trainEpoch(run, epoch, maybeYield, applied);
     if (run.validation) Object.assign(logs, await evaluateSource(plan, run.validation, settings.batchSize, 'val_', maybeYield));
     // Keras's key; the rate the next update uses, read before callbacks may change it.
     if (callbacks.logsLearningRate || isTrainingOptimizer(run.optimizer)) logs.learning_rate = currentLearningRate(run.optimizer);
@@ -70,7 +73,7 @@ export async function runEpochs(run: FitRun): Promise<History> {
   return history;
 }
 
-async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<void> | undefined): Promise<Logs> {
+async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<void> | undefined, applied: { count: number }): Promise<Logs> {
   const { plan, settings, callbacks } = run;
   const keys = plan.loss.keys;
   const variables = plan.model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -89,27 +92,44 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
   let skipped = 0;
   let batchIndex = 0;
   let lastBad: StepResult | undefined;
-  plan.metrics.reset();
-  for await (const batch of run.train.batches(epoch, settings.batchSize, order)) {
-    let result: StepResult;
-    try {
-      if (batchHooks) await callbacks.batchBegin(batchIndex, {});
-      result = run.step ? await run.step(batch, epoch, batchIndex) : sync ? syncStep(batch, batchIndex) : await asyncStep(batch, batchIndex);
-    } finally {
-      disposeBatch(batch);
-    }
+  const record = (result: StepResult, size: number, index: number): void => {
     if (!result.applied) {
-      if (settings.nanPolicy === 'throw') throw plan.loss.nonFinite(result.values, epoch, batchIndex);
+      if (settings.nanPolicy === 'throw') throw plan.loss.nonFinite(result.values, epoch, index);
       skipped++;
       lastBad = result;
     } else {
-      for (let k = 0; k < keys.length; k++) sums[k]! += result.values[k]! * batch.size;
-      samples += batch.size;
+      for (let k = 0; k < keys.length; k++) sums[k]! += result.values[k]! * size;
+      samples += size;
     }
-    if (batchHooks) await callbacks.batchEnd(batchIndex, { ...toLogs(keys, result.values), ...(await metricLogs(plan)) });
-    batchIndex++;
-    await maybeYield();
-    if (run.stopRequested()) break;
+  };
+  plan.metrics.reset();
+  const batches = run.train.batches(epoch, settings.batchSize, order);
+  if (!run.step && !sync && !batchHooks) {
+    // webgl/webgpu: the NaN guard one read behind, so the device never waits for a round trip
+    // (fit/lagged-steps.ts). Per-batch callbacks keep the awaited order below: they see each
+    // batch's logs before the next batch starts, as with model.fit.
+    const context: SteppingContext = { plan, optimizer: run.optimizer, variables, seeded, maybeYield, stopRequested: run.stopRequested };
+    // The steps check for a stop themselves: what they launched before it still counts.
+    for await (const { result, size, batchIndex: index } of laggedSteps(context, batches, applied)) {
+      record(result, size, index);
+      batchIndex++;
+      await maybeYield();
+    }
+  } else {
+    for await (const batch of batches) {
+      let result: StepResult;
+      try {
+        if (batchHooks) await callbacks.batchBegin(batchIndex, {});
+        result = run.step ? await run.step(batch, epoch, batchIndex) : sync ? syncStep(batch, batchIndex) : await asyncStep(batch, batchIndex);
+      } finally {
+        disposeBatch(batch);
+      }
+      record(result, batch.size, batchIndex);
+      if (batchHooks) await callbacks.batchEnd(batchIndex, { ...toLogs(keys, result.values), ...(await metricLogs(plan)) });
+      batchIndex++;
+      await maybeYield();
+      if (run.stopRequested()) break;
+    }
   }
   if (batchIndex === 0) throw new TrainerInputError('fit: the dataset yielded no batches; check that it is not empty or already exhausted.');
   if (lastBad && samples === 0) throw new AllBatchesSkippedError(epoch, skipped, plan.loss.nonFinite(lastBad.values, epoch, batchIndex - 1).term);

@@ -3,6 +3,7 @@ import { releaseGradientTape } from '../tfjs-internals.js';
 import type { CompiledLoss } from './compiled-loss.js';
 import type { CompiledMetrics } from './compiled-metrics.js';
 import type { Batch } from './data.js';
+import { VariableSnapshot } from './variable-snapshot.js';
 
 /** What a step needs: the model, its compiled loss and metrics. */
 export interface StepPlan {
@@ -29,6 +30,11 @@ export interface PendingStep {
   result: { value: tf.Scalar; grads: tf.NamedTensorMap };
   logged: tf.Scalar[];
   preds: tf.Tensor[];
+  /**
+   * The model's non-trainable weights as they were before the forward pass changed them
+   * (BatchNormalization's moving statistics): put back when the batch does not count.
+   */
+  frozen: VariableSnapshot | undefined;
 }
 
 /**
@@ -39,6 +45,8 @@ export function computeStep(plan: StepPlan, optimizer: tf.Optimizer, variables: 
   let logged: tf.Scalar[] = [];
   let preds: tf.Tensor[] = [];
   let result: PendingStep['result'];
+  const nonTrainable = plan.model.nonTrainableWeights;
+  const frozen = nonTrainable.length ? new VariableSnapshot(nonTrainable.map((w) => w.read() as tf.Variable)) : undefined;
   try {
     result = optimizer.computeGradients(() => {
       const outputs = predict(plan.model, batch, true);
@@ -52,15 +60,19 @@ export function computeStep(plan: StepPlan, optimizer: tf.Optimizer, variables: 
   } catch (error) {
     releaseGradientTape();
     tf.dispose([...logged, ...preds]);
+    // A batch that fails leaves nothing behind either (the forward pass may have moved statistics).
+    frozen?.restore();
+    frozen?.dispose();
     throw error;
   }
-  return { result, logged, preds };
+  return { result, logged, preds, frozen };
 }
 
 /**
  * The rest of the step once its values are read: gradients and metric updates are applied
- * only if every loss value is finite, so a NaN batch never reaches the weights or the metrics.
- * Frees everything the step holds.
+ * only if every loss value is finite, so a NaN batch never reaches the weights or the metrics
+ * (nor the moving statistics its forward pass updated, which are put back). Frees everything
+ * the step holds.
  */
 export function finishStep(plan: StepPlan, optimizer: tf.Optimizer, batch: Batch, step: PendingStep, values: Float32Array): StepResult {
   try {
@@ -69,6 +81,8 @@ export function finishStep(plan: StepPlan, optimizer: tf.Optimizer, batch: Batch
     if (finite) {
       optimizer.applyGradients(step.result.grads);
       if (step.preds.length) plan.metrics.update(batch.ys, step.preds);
+    } else {
+      step.frozen?.restore();
     }
     return { values, applied: finite };
   } finally {
@@ -79,6 +93,7 @@ export function finishStep(plan: StepPlan, optimizer: tf.Optimizer, batch: Batch
 export function releaseStep(step: PendingStep): void {
   // `logged` may hold the total itself (one output, weight 1); disposing twice is harmless.
   tf.dispose([...step.logged, ...step.preds, step.result.value, ...Object.values(step.result.grads)]);
+  step.frozen?.dispose();
 }
 
 /** One training step, its values read synchronously (cpu, wasm, tfjs-node: the work is done by then). */

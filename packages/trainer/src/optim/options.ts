@@ -1,4 +1,5 @@
-import * as z from 'zod';
+// zod/mini, as core's own schemas: no classic zod on a browser page (core installs the English messages).
+import * as z from 'zod/mini';
 import { OptimizerOptionsError } from './errors.js';
 
 /** Keras 3's optimizer arguments for clipping and accumulation, camelCase. */
@@ -14,10 +15,10 @@ export interface GradientOptions {
 }
 
 const schema = z.strictObject({
-  clipnorm: z.number().positive().optional(),
-  clipvalue: z.number().positive().optional(),
-  globalClipnorm: z.number().positive().optional(),
-  gradientAccumulationSteps: z.number().int().min(2).optional(),
+  clipnorm: z.optional(z.number().check(z.positive())),
+  clipvalue: z.optional(z.number().check(z.positive())),
+  globalClipnorm: z.optional(z.number().check(z.positive())),
+  gradientAccumulationSteps: z.optional(z.number().check(z.int(), z.minimum(2))),
 });
 
 /** Checks the options as Keras does: at most one kind of clipping, accumulation over >= 2 batches. */

@@ -69,6 +69,17 @@ export class TrainingOptimizer extends tf.Optimizer {
     return this.step;
   }
 
+  /**
+   * Sets the batch count back to an earlier value, for the trainer's one-batch-late NaN guard
+   * (fit/lagged-steps.ts), which undoes an update it applied ahead of reading its loss. The
+   * accumulators are variables, which that guard restores itself.
+   * @internal
+   */
+  rewindTo(step: number): void {
+    if (!Number.isInteger(step) || step < 0 || step > this.step) throw new OptimizerOptionsError(`TrainingOptimizer.rewindTo(${step}): expected a whole number from 0 to the current step ${this.step}.`);
+    this.step = step;
+  }
+
   /** The learning rate the next update uses. */
   get learningRate(): number {
     return this.schedule(this.step);

@@ -1,4 +1,6 @@
-import * as z from 'zod';
+// zod/mini, as core's own schemas (core's zod-mini.ts installs the English messages): a
+// browser page then loads no classic zod (bench/browser-bundle-size.bench.mjs).
+import * as z from 'zod/mini';
 import { ScheduleError } from '../optim/errors.js';
 import {
   cosineDecay,
@@ -9,43 +11,48 @@ import {
   polynomialDecay,
 } from './formulas.js';
 
-const positive = z.number().positive();
-const steps = z.number().int().positive();
+const positive = z.number().check(z.positive());
+const steps = z.number().check(z.int(), z.positive());
+const nonnegative = () => z.number().check(z.nonnegative());
+const unit = () => z.number().check(z.minimum(0), z.maximum(1));
+const flag = () => z._default(z.boolean(), false);
 
 // One strict schema per schedule: a misspelt option is an error, never a silent default.
 const SCHEDULES = {
   'exponential-decay': {
-    schema: z.strictObject({ initialLearningRate: positive, decaySteps: steps, decayRate: positive, staircase: z.boolean().default(false) }),
+    schema: z.strictObject({ initialLearningRate: positive, decaySteps: steps, decayRate: positive, staircase: flag() }),
     fn: exponentialDecay,
   },
   'piecewise-constant-decay': {
     schema: z
-      .strictObject({ boundaries: z.array(z.number()).min(1), values: z.array(z.number().nonnegative()).min(2) })
-      .refine((o) => o.values.length === o.boundaries.length + 1, { message: 'values must have one entry more than boundaries' })
-      .refine((o) => o.boundaries.every((b, i) => i === 0 || b > o.boundaries[i - 1]!), { message: 'boundaries must increase' }),
+      .strictObject({ boundaries: z.array(z.number()).check(z.minLength(1)), values: z.array(nonnegative()).check(z.minLength(2)) })
+      .check(
+        z.refine((o) => o.values.length === o.boundaries.length + 1, { message: 'values must have one entry more than boundaries' }),
+        z.refine((o) => o.boundaries.every((b, i) => i === 0 || b > o.boundaries[i - 1]!), { message: 'boundaries must increase' }),
+      ),
     fn: piecewiseConstantDecay,
   },
   'polynomial-decay': {
     schema: z.strictObject({
       initialLearningRate: positive,
       decaySteps: steps,
-      endLearningRate: z.number().nonnegative().default(0.0001),
-      power: positive.default(1),
-      cycle: z.boolean().default(false),
+      endLearningRate: z._default(nonnegative(), 0.0001),
+      power: z._default(positive, 1),
+      cycle: flag(),
     }),
     fn: polynomialDecay,
   },
   'inverse-time-decay': {
-    schema: z.strictObject({ initialLearningRate: positive, decaySteps: steps, decayRate: z.number().nonnegative(), staircase: z.boolean().default(false) }),
+    schema: z.strictObject({ initialLearningRate: positive, decaySteps: steps, decayRate: nonnegative(), staircase: flag() }),
     fn: inverseTimeDecay,
   },
   'cosine-decay': {
     schema: z.strictObject({
-      initialLearningRate: z.number().nonnegative(),
+      initialLearningRate: nonnegative(),
       decaySteps: steps,
-      alpha: z.number().min(0).max(1).default(0),
-      warmupTarget: positive.optional(),
-      warmupSteps: z.number().int().nonnegative().default(0),
+      alpha: z._default(unit(), 0),
+      warmupTarget: z.optional(positive),
+      warmupSteps: z._default(z.number().check(z.int(), z.nonnegative()), 0),
     }),
     fn: cosineDecay,
   },
@@ -53,9 +60,9 @@ const SCHEDULES = {
     schema: z.strictObject({
       initialLearningRate: positive,
       firstDecaySteps: steps,
-      tMul: positive.default(2),
-      mMul: positive.default(1),
-      alpha: z.number().min(0).max(1).default(0),
+      tMul: z._default(positive, 2),
+      mMul: z._default(positive, 1),
+      alpha: z._default(unit(), 0),
     }),
     fn: cosineDecayRestarts,
   },

@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The values some variables hold now, kept so a step that must not count can be undone. Nothing
+ * is copied: a clone shares its variable's data, and an optimizer update gives the variable new
+ * data rather than writing over the old, so the clone keeps the old values alive until it is
+ * disposed. Putting them back is an `assign` of that shared data, again without a copy.
+ */
+export class VariableSnapshot {
+  private readonly saved: Array<readonly [tf.Variable, tf.Tensor]>;
+
+  constructor(variables: Iterable<tf.Variable>) {
+    this.saved = Array.from(variables, (variable) => [variable, tf.clone(variable)] as const);
+  }
+
+  /** Every variable the engine knows: the model's weights and whatever state its optimizer keeps. */
+  static ofAllVariables(): VariableSnapshot {
+    return new VariableSnapshot(Object.values(tf.engine().state.registeredVariables));
+  }
+
+  /** Puts the saved values back (variables disposed since are skipped). */
+  restore(): void {
+    for (const [variable, value] of this.saved) {
+      if (!variable.isDisposed && variable.dataId !== value.dataId) variable.assign(value);
+    }
+  }
+
+  dispose(): void {
+    for (const [, value] of this.saved) value.dispose();
+  }
+}
+
+/** How many variables the engine knows; a step that changes it has created state no snapshot holds. */
+export function registeredVariableCount(): number {
+  return Object.keys(tf.engine().state.registeredVariables).length;
+}
