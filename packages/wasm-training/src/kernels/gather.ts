@@ -1,7 +1,7 @@
 /**
  * GatherV2 (replaced) for the wasm backend. The stock kernel computes every output element's
- * source offset with strided index arithmetic: gathering a shuffled batch of 256 MNIST rows
- * (200K values) took about 5 ms, a quarter of a 128-row MLP training step, and it runs on the
+ * source offset with strided index arithmetic: gathering x and y of a shuffled batch of 256
+ * MNIST rows (200K values) took about 10 ms, a quarter of a 256-row MLP training step, on the
  * trainer's thread before every step (so it is also what a `workers` fit cannot spread). A
  * gather copies whole contiguous slices, so here each slice is one copy over the wasm heap.
  * Only `batchDims` 0 is handled here; other gathers run the stock kernel.
