@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Logs } from './callbacks.js';
 import { disposeBatch } from './data.js';
 import type { BatchSource } from './sources.js';
+import { MAX_WINDOW } from './lagged-steps.js';
+import { readRowsPadded } from './read-rows.js';
 import { evalStep, readsSynchronously, type StepPlan } from './step.js';
 
 /**
@@ -14,20 +16,25 @@ export async function evaluateSource(plan: StepPlan, source: BatchSource, batchS
   let samples = 0;
   plan.metrics.reset();
   const sync = readsSynchronously(tf.getBackend());
-  const add = (values: ArrayLike<number>, offset: number, size: number) => {
-    for (let k = 0; k < keys.length; k++) sums[k]! += values[offset + k]! * size;
+  const add = (values: ArrayLike<number>, size: number) => {
+    for (let k = 0; k < keys.length; k++) sums[k]! += values[k]! * size;
     samples += size;
   };
-  // webgl/webgpu: the rows stay on the device and are read together at the end (one wait for
-  // the GPU instead of one per batch); the sums are the same float64 sums either way.
+  // webgl/webgpu: the rows stay on the device and are read MAX_WINDOW at a time (one wait for
+  // the GPU per window, not per batch); the sums are the same float64 sums either way.
   const pending: Array<{ row: tf.Tensor; size: number }> = [];
+  const readPending = async () => {
+    const rows = await readRowsPadded(pending.map(({ row }) => row), MAX_WINDOW);
+    pending.forEach(({ size }, i) => add(rows[i]!, size));
+    tf.dispose(pending.splice(0).map(({ row }) => row));
+  };
   try {
     for await (const batch of source.batches(0, batchSize, undefined)) {
       try {
         const row = evalStep(plan, batch);
         if (sync) {
           try {
-            add(row.dataSync(), 0, batch.size);
+            add(row.dataSync(), batch.size);
           } finally {
             row.dispose();
           }
@@ -37,17 +44,10 @@ export async function evaluateSource(plan: StepPlan, source: BatchSource, batchS
       } finally {
         disposeBatch(batch);
       }
+      if (pending.length >= MAX_WINDOW) await readPending();
       await maybeYield();
     }
-    if (pending.length) {
-      const all = tf.stack(pending.map(({ row }) => row));
-      try {
-        const values = await all.data();
-        pending.forEach(({ size }, i) => add(values, i * keys.length, size));
-      } finally {
-        all.dispose();
-      }
-    }
+    if (pending.length) await readPending();
   } finally {
     tf.dispose(pending.map(({ row }) => row));
   }

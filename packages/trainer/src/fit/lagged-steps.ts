@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchesUntilStateExists, captureOptimizerCounters } from '../optim/counters.js';
 import { LossKitError } from '@losskit/core';
+import { batchesUntilStateExists, captureOptimizerCounters } from '../optim/counters.js';
 import { disposeBatch, type Batch } from './data.js';
+import { readRowsPadded } from './read-rows.js';
 import { computeStep, readAndFinishStep, type StepPlan, type StepResult } from './step.js';
 import { registeredVariableCount, VariableSnapshot } from './variable-snapshot.js';
 
@@ -13,25 +14,26 @@ import { registeredVariableCount, VariableSnapshot } from './variable-snapshot.j
  * weights, not the optimizer, not the metrics. Awaiting each batch's loss before applying its
  * update keeps that promise but stalls the device once per batch: on webgl Trainer.fit ran at
  * 0.60x of model.fit, which never reads. Here each batch's update is applied at once and the
- * losses of a window of batches are read together. If one turns out not finite, every
- * variable (model weights, BatchNormalization statistics, optimizer slots) is put back as it
- * was before that batch (VariableSnapshot: no copies), the optimizer's counters are rewound,
- * the batches launched after it are discarded and run again, and the metrics only ever see
- * batches found finite. So weights, optimizer state, metrics and history end exactly as with
- * the awaited check; only the work of the discarded batches is wasted, and only on a NaN.
+ * losses of a window of batches are read together. If one turns out not finite, the variables
+ * that batch and the ones after it changed (model weights, BatchNormalization statistics,
+ * optimizer slots) are put back as they were before it (VariableSnapshot: no copies), the
+ * optimizer's counters and learning rate are rewound, the later batches are run again, and the
+ * metrics only ever see batches found finite. Weights, optimizer state, metrics, history and
+ * errors end exactly as with the awaited check; only the discarded batches' work is wasted.
  *
- * The window holds one earlier version of the changing variables per batch, so its length is
- * bounded by memory (WINDOW_BYTES): a model with large weights gets a short window, which it
- * can afford, since its steps are long next to one round trip.
+ * What differs: code that runs while the fit yields (a page's UI) can see weights whose batches
+ * are not checked yet; and a window keeps one earlier version of the changed variables, the
+ * batch and its predictions alive per batch (bounded by WINDOW_BYTES; a model with large
+ * weights gets a short window, which it can afford, its steps being long next to a round trip).
  *
- * Two cases go back to awaiting before applying: the first batches of a fit, until the
- * optimizer has made its slot variables (a snapshot cannot undo a variable's creation), and any
- * later step that creates variables anyway, which is read before the next batch starts.
+ * The first batches of a fit, and of an epoch whose trainable variables changed, are awaited
+ * as before until the optimizer has made its slot variables: a snapshot cannot undo a
+ * variable's creation.
  */
 
 /** Batches read together at most (the seed model on Chromium's webgl: one read per batch ran at 0.60x of model.fit, one per 16 at 0.99-1.02x). */
 export const MAX_WINDOW = 16;
-/** Memory the window's earlier variable versions may hold. */
+/** Memory a window may keep alive: earlier variable versions, batches, predictions. */
 export const WINDOW_BYTES = 64 * 1024 * 1024;
 
 export interface SteppingContext {
@@ -42,11 +44,14 @@ export interface SteppingContext {
   seeded<T>(batchIndex: number, body: () => T): T;
   /** Gives the event loop a turn when one is due: launching a window is a long stretch of work. */
   maybeYield(): Promise<void> | undefined;
-  /**
-   * Checked before each new batch, as the awaited loop checks it after each one: every batch
-   * launched before a stop still counts (its window is read and any NaN redo done).
-   */
+  /** Checked after each batch, as the awaited loop does; what was launched before still counts. */
   stopRequested(): boolean;
+}
+
+/** Kept across a fit's epochs: how many updates were applied since its trainable variables were last set. */
+export interface FitWarmup {
+  updates: number;
+  variables: readonly tf.Variable[] | undefined;
 }
 
 export interface StepOutcome {
@@ -62,30 +67,32 @@ interface InFlight {
   preds: tf.Tensor[];
   /** [total, logged...] of the batch, on the device. */
   row: tf.Tensor;
+  /** The variables this batch changed, as they were before it. */
   before: VariableSnapshot;
   rewindCounters: () => void;
   createdVariables: boolean;
+  bytes: number;
+}
+
+interface Queued {
+  batch: Batch;
+  batchIndex: number;
 }
 
 /** The epoch's steps as outcomes in batch order; the generator owns (and frees) each batch. */
-export async function* laggedSteps(ctx: SteppingContext, batches: AsyncIterable<Batch>, applied: { count: number }): AsyncGenerator<StepOutcome> {
+export async function* laggedSteps(ctx: SteppingContext, batches: AsyncIterable<Batch>, warmup: FitWarmup): AsyncGenerator<StepOutcome> {
+  if (!sameVariables(warmup.variables, ctx.variables)) Object.assign(warmup, { updates: 0, variables: ctx.variables });
   const stateExistsAfter = batchesUntilStateExists(ctx.optimizer);
-  const windowLength = windowFor(variableBytes());
   const window: InFlight[] = [];
-  // Batches discarded after a NaN, to be run again before the next new one: nobody else frees them.
-  const toRedo: Array<{ batch: Batch; batchIndex: number }> = [];
-  const iterator = batches[Symbol.asyncIterator]();
-  let nextIndex = 0;
-  const nextBatch = async (): Promise<{ batch: Batch; batchIndex: number } | undefined> => {
-    if (toRedo.length) return toRedo.shift();
-    if (ctx.stopRequested()) return undefined;
-    const { value, done } = await iterator.next();
-    return done ? undefined : { batch: value, batchIndex: nextIndex++ };
-  };
+  // Batches to run again (after a NaN) before the next new one: nobody else frees them.
+  const toRedo: Queued[] = [];
+  let maxLength = 0; // set from the first launched batch's size
+  let limit = 0; // the current window length: back to 1 after a NaN, doubling while clean
+  const source = new BatchQueue(batches);
 
   /** Reads the window's values at once and yields its outcomes; after a NaN, queues the rest again. */
   async function* settleWindow(): AsyncGenerator<StepOutcome> {
-    const rows = await readRows(window, windowLength);
+    const rows = await readRowsPadded(window.map((step) => step.row), maxLength);
     const bad = rows.findIndex((values) => !values.every(Number.isFinite));
     const settled = bad === -1 ? window.length : bad;
     for (let i = 0; i < settled; i++) {
@@ -97,34 +104,38 @@ export async function* laggedSteps(ctx: SteppingContext, batches: AsyncIterable<
       }
       yield { result: { values: rows[i]!, applied: true }, batchIndex: step.batchIndex, size: step.batch.size };
     }
-    if (bad === -1) return;
-    const step = window.shift()!;
-    // Restoring the bad batch's snapshot also undoes every batch launched after it.
-    step.before.restore();
-    step.rewindCounters();
-    const discarded = window.splice(0);
+    if (bad === -1) {
+      limit = Math.min(maxLength, limit * 2);
+      return;
+    }
+    const creator = window.find((undone) => undone.createdVariables);
+    undo(window);
+    const [step, ...discarded] = window.splice(0);
     for (const later of discarded) release(later, { keepBatch: true });
-    const creator = [step, ...discarded].find((undone) => undone.createdVariables);
     toRedo.unshift(...discarded.map(({ batch, batchIndex }) => ({ batch, batchIndex })));
-    const outcome = { result: { values: rows[bad]!, applied: false }, batchIndex: step.batchIndex, size: step.batch.size };
-    release(step);
+    const outcome = { result: { values: rows[bad]!, applied: false }, batchIndex: step!.batchIndex, size: step!.batch.size };
+    release(step!);
     if (creator) throw unrecoverable(creator.batchIndex);
+    limit = 1;
     yield outcome;
   }
 
   try {
     for (;;) {
-      const next = await nextBatch();
+      const next = toRedo.shift() ?? (ctx.stopRequested() && source.taken > 0 ? undefined : await source.next());
       if (!next) {
-        if (!window.length) break;
-        // The last window; a NaN in it queues the batches after it again.
-        yield* settleWindow();
-        continue;
+        if (window.length) {
+          // The last window; a NaN in it queues the batches after it again.
+          yield* settleWindow();
+          continue;
+        }
+        source.throwIfFailed();
+        break;
       }
-      if (applied.count < stateExistsAfter) {
+      if (warmup.updates < stateExistsAfter) {
         if (window.length) yield* settleWindow();
         const result = await awaitedStep(ctx, next.batch, next.batchIndex);
-        if (result.applied) applied.count++;
+        if (result.applied) warmup.updates++;
         yield { result, batchIndex: next.batchIndex, size: next.batch.size };
         continue;
       }
@@ -132,54 +143,65 @@ export async function* laggedSteps(ctx: SteppingContext, batches: AsyncIterable<
       try {
         launched = launch(ctx, next.batch, next.batchIndex);
       } catch (error) {
-        // The awaited check would have finished the earlier batches before this one failed.
+        // The awaited check would have finished the earlier batches before this one ran; and if
+        // one of them is undone, this batch ran on undone weights: it runs again after them.
         if (window.length) yield* settleWindow();
+        if (toRedo.length) {
+          toRedo.push(next);
+          continue;
+        }
+        disposeBatch(next.batch);
         throw error;
       }
       window.push(launched);
-      applied.count++;
-      if (launched.createdVariables || window.length >= windowLength) yield* settleWindow();
+      warmup.updates++;
+      if (!maxLength) limit = maxLength = Math.max(1, Math.min(MAX_WINDOW, Math.floor(WINDOW_BYTES / Math.max(1, launched.bytes))));
+      if (launched.createdVariables || window.length >= limit) yield* settleWindow();
       await ctx.maybeYield();
     }
   } finally {
-    // Stopped (or failed) mid-window: the awaited check would not have run these batches.
-    const unsettled = window.splice(0);
-    if (unsettled.length) {
-      unsettled[0]!.before.restore();
-      unsettled[0]!.rewindCounters();
-    }
-    for (const step of unsettled) release(step);
+    // Left by an error before the window was read (a failed read, say): what was not
+    // confirmed is undone, as the awaited check would not have applied it.
+    undo(window);
+    for (const step of window.splice(0)) release(step);
     for (const { batch } of toRedo.splice(0)) disposeBatch(batch);
-    await iterator.return?.();
+    await source.close();
   }
 }
 
-/** How many batches a window holds: each keeps one earlier version of the variables alive. */
-function windowFor(bytesPerVersion: number): number {
-  return Math.max(1, Math.min(MAX_WINDOW, Math.floor(WINDOW_BYTES / Math.max(1, bytesPerVersion))));
+/** Puts back what the window's batches changed, newest first; the oldest one's counters are the ones to return to. */
+function undo(window: readonly InFlight[]): void {
+  for (let i = window.length - 1; i >= 0; i--) window[i]!.before.restore();
+  window[0]?.rewindCounters();
 }
 
-function variableBytes(): number {
-  let bytes = 0;
-  for (const variable of Object.values(tf.engine().state.registeredVariables)) bytes += variable.size * 4;
-  return bytes;
-}
+/** The batches of a source with their indices; an error from it is held until the batches before it are settled. */
+class BatchQueue {
+  taken = 0;
+  private failure: { error: unknown } | undefined;
+  private readonly iterator: AsyncIterator<Batch>;
 
-/**
- * The window's loss rows with one read (one wait for the device). The stack always has
- * `length` rows (a short window is padded with its first row): on webgl each new shape would
- * compile its own shader program, a 50-150 ms main-thread task under SwiftShader.
- */
-async function readRows(window: readonly InFlight[], length: number): Promise<Float32Array[]> {
-  const rows = window.map((step) => step.row);
-  if (length === 1) return [(await rows[0]!.data()) as Float32Array];
-  const width = rows[0]!.size;
-  const all = tf.stack(Array.from({ length }, (_, i) => rows[i] ?? rows[0]!));
-  try {
-    const values = (await all.data()) as Float32Array;
-    return rows.map((_, i) => values.subarray(i * width, (i + 1) * width));
-  } finally {
-    all.dispose();
+  constructor(batches: AsyncIterable<Batch>) {
+    this.iterator = batches[Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<Queued | undefined> {
+    if (this.failure) return undefined;
+    try {
+      const { value, done } = await this.iterator.next();
+      return done ? undefined : { batch: value, batchIndex: this.taken++ };
+    } catch (error) {
+      this.failure = { error };
+      return undefined;
+    }
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  async close(): Promise<void> {
+    await this.iterator.return?.();
   }
 }
 
@@ -193,7 +215,7 @@ async function awaitedStep(ctx: SteppingContext, batch: Batch, index: number): P
   }
 }
 
-/** Computes the step and applies its update; its values stay on the device until the window is read. */
+/** Computes the step and applies its update; its values stay on the device until the window is read. The caller keeps the batch on error. */
 function launch(ctx: SteppingContext, batch: Batch, batchIndex: number): InFlight {
   const variablesBefore = registeredVariableCount();
   const before = VariableSnapshot.ofAllVariables();
@@ -207,21 +229,21 @@ function launch(ctx: SteppingContext, batch: Batch, batchIndex: number): InFligh
       row = tf.stack([step.result.value, ...step.logged]);
       ctx.optimizer.applyGradients(step.result.grads);
     } finally {
-      // The snapshot of every variable covers what the step's own one (BatchNormalization statistics) holds.
-      step.frozen?.dispose();
+      // The snapshot of every variable covers what the step's own one (moving statistics) holds.
+      step.nonTrainableBefore?.dispose();
       tf.dispose([step.result.value, ...step.logged, ...Object.values(step.result.grads)]);
     }
   } catch (error) {
-    // As with the awaited check, a step that throws ends the fit; it is undone so that nothing
-    // of it (BatchNormalization statistics, a partial update) stays behind.
+    // As with the awaited check, a step that throws changes nothing (moving statistics, a partial update).
     before.restore();
     rewindCounters();
     before.dispose();
     tf.dispose([...preds, ...(row ? [row] : [])]);
-    disposeBatch(batch);
     throw error;
   }
-  return { batch, batchIndex, preds, row, before, rewindCounters, createdVariables: registeredVariableCount() !== variablesBefore };
+  const changedBytes = before.keepChanged();
+  const bytes = changedBytes + tensorBytes([...batch.xs, ...batch.ys, ...batch.weights.filter((w): w is tf.Tensor => w !== undefined), ...preds]);
+  return { batch, batchIndex, preds, row, before, rewindCounters, createdVariables: registeredVariableCount() !== variablesBefore, bytes };
 }
 
 function release(step: InFlight, { keepBatch = false } = {}): void {
@@ -230,9 +252,17 @@ function release(step: InFlight, { keepBatch = false } = {}): void {
   if (!keepBatch) disposeBatch(step.batch);
 }
 
+function tensorBytes(tensors: readonly tf.Tensor[]): number {
+  return tensors.reduce((sum, t) => sum + t.size * 4, 0);
+}
+
+function sameVariables(a: readonly tf.Variable[] | undefined, b: readonly tf.Variable[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((variable, i) => variable === b[i]);
+}
+
 function unrecoverable(batchIndex: number): Error {
   return new LossKitError(
-    `A non-finite loss had to be undone past batch ${batchIndex + 1}, whose update created optimizer variables; their creation cannot be undone. ` +
-      'This happens only with an optimizer that makes new state after its first updates; report it with the optimizer used.',
+    `A non-finite loss had to be undone past batch ${batchIndex + 1}, whose update made new optimizer variables (an optimizer that creates state after its first update); ` +
+      "their creation cannot be undone on this backend. Train on cpu or wasm, or use nanPolicy: 'throw' and fix the data.",
   );
 }

@@ -9,7 +9,7 @@ import { withSeededMathRandom } from './seeded-random.js';
 import type { FitSettings } from './settings.js';
 import { epochOrder } from './shuffle.js';
 import type { BatchSource } from './sources.js';
-import { laggedSteps, type SteppingContext } from './lagged-steps.js';
+import { laggedSteps, type FitWarmup, type SteppingContext } from './lagged-steps.js';
 import { computeStep, readAndFinishStep, readsSynchronously, trainStep, type StepPlan, type StepResult } from './step.js';
 import { createYielder } from './yielder.js';
 
@@ -55,12 +55,12 @@ export async function runEpochs(run: FitRun): Promise<History> {
     metrics: [...plan.loss.keys, ...plan.metrics.keys],
   });
   await callbacks.trainBegin({});
-  // Updates applied in this fit: the one-batch-late guard waits until the optimizer's state exists.
-  const applied = { count: 0 };
+  // Updates applied in this fit: the windowed guard of webgl/webgpu waits until the optimizer's state exists.
+  const warmup: FitWarmup = { updates: 0, variables: undefined };
   for (let epoch = settings.initialEpoch; epoch < settings.epochs && !run.stopRequested(); epoch++) {
     await callbacks.epochBegin(epoch);
     await maybeYield();
-    const logs = await trainEpoch(run, epoch, maybeYield, applied);
+    const logs = await trainEpoch(run, epoch, maybeYield, warmup);
     if (run.validation) Object.assign(logs, await evaluateSource(plan, run.validation, settings.batchSize, 'val_', maybeYield));
     // Keras's key; the rate the next update uses, read before callbacks may change it.
     if (callbacks.logsLearningRate || isTrainingOptimizer(run.optimizer)) logs.learning_rate = currentLearningRate(run.optimizer);
@@ -73,7 +73,7 @@ export async function runEpochs(run: FitRun): Promise<History> {
   return history;
 }
 
-async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<void> | undefined, applied: { count: number }): Promise<Logs> {
+async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<void> | undefined, warmup: FitWarmup): Promise<Logs> {
   const { plan, settings, callbacks } = run;
   const keys = plan.loss.keys;
   const variables = plan.model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -104,14 +104,16 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
   };
   plan.metrics.reset();
   const batches = run.train.batches(epoch, settings.batchSize, order);
-  if (!run.step && !sync && !batchHooks) {
-    // webgl/webgpu: the NaN guard one read behind, so the device never waits for a round trip
-    // (fit/lagged-steps.ts). Per-batch callbacks keep the awaited order below: they see each
-    // batch's logs before the next batch starts, as with model.fit.
-    const context: SteppingContext = { plan, optimizer: run.optimizer, variables, seeded, maybeYield, stopRequested: run.stopRequested };
+  if (!run.step && !sync && !callbacks.awaitsEachBatch) {
+    // webgl/webgpu: the NaN guard reads a window of batches at once, so the device does not wait
+    // for a round trip per batch (fit/lagged-steps.ts). Per-batch callbacks keep the awaited
+    // order below (they see each batch before the next one starts, as with model.fit), except
+    // those that only count batches, which are told as the window is read.
+    const context: SteppingContext = { plan, optimizer: run.optimizer, variables, seeded, maybeYield, stopRequested: () => run.stopRequested() };
     // The steps check for a stop themselves: what they launched before it still counts.
-    for await (const { result, size, batchIndex: index } of laggedSteps(context, batches, applied)) {
+    for await (const { result, size, batchIndex: index } of laggedSteps(context, batches, warmup)) {
       record(result, size, index);
+      if (batchHooks) await callbacks.batchEnd(index, toLogs(keys, result.values));
       batchIndex++;
       await maybeYield();
     }

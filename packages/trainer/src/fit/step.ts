@@ -34,7 +34,7 @@ export interface PendingStep {
    * The model's non-trainable weights as they were before the forward pass changed them
    * (BatchNormalization's moving statistics): put back when the batch does not count.
    */
-  frozen: VariableSnapshot | undefined;
+  nonTrainableBefore: VariableSnapshot | undefined;
 }
 
 /**
@@ -46,7 +46,7 @@ export function computeStep(plan: StepPlan, optimizer: tf.Optimizer, variables: 
   let preds: tf.Tensor[] = [];
   let result: PendingStep['result'];
   const nonTrainable = plan.model.nonTrainableWeights;
-  const frozen = nonTrainable.length ? new VariableSnapshot(nonTrainable.map((w) => w.read() as tf.Variable)) : undefined;
+  const nonTrainableBefore = nonTrainable.length ? new VariableSnapshot(nonTrainable.map((w) => w.read() as tf.Variable)) : undefined;
   try {
     result = optimizer.computeGradients(() => {
       const outputs = predict(plan.model, batch, true);
@@ -61,11 +61,11 @@ export function computeStep(plan: StepPlan, optimizer: tf.Optimizer, variables: 
     releaseGradientTape();
     tf.dispose([...logged, ...preds]);
     // A batch that fails leaves nothing behind either (the forward pass may have moved statistics).
-    frozen?.restore();
-    frozen?.dispose();
+    nonTrainableBefore?.restore();
+    nonTrainableBefore?.dispose();
     throw error;
   }
-  return { result, logged, preds, frozen };
+  return { result, logged, preds, nonTrainableBefore };
 }
 
 /**
@@ -79,10 +79,15 @@ export function finishStep(plan: StepPlan, optimizer: tf.Optimizer, batch: Batch
     let finite = true;
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) finite = false;
     if (finite) {
-      optimizer.applyGradients(step.result.grads);
+      try {
+        optimizer.applyGradients(step.result.grads);
+      } catch (error) {
+        step.nonTrainableBefore?.restore();
+        throw error;
+      }
       if (step.preds.length) plan.metrics.update(batch.ys, step.preds);
     } else {
-      step.frozen?.restore();
+      step.nonTrainableBefore?.restore();
     }
     return { values, applied: finite };
   } finally {
@@ -93,7 +98,7 @@ export function finishStep(plan: StepPlan, optimizer: tf.Optimizer, batch: Batch
 export function releaseStep(step: PendingStep): void {
   // `logged` may hold the total itself (one output, weight 1); disposing twice is harmless.
   tf.dispose([...step.logged, ...step.preds, step.result.value, ...Object.values(step.result.grads)]);
-  step.frozen?.dispose();
+  step.nonTrainableBefore?.dispose();
 }
 
 /** One training step, its values read synchronously (cpu, wasm, tfjs-node: the work is done by then). */

@@ -18,6 +18,22 @@ export class VariableSnapshot {
     return new VariableSnapshot(Object.values(tf.engine().state.registeredVariables));
   }
 
+  /**
+   * Keeps only the variables whose values changed since the snapshot (dropping the others'
+   * clones) and returns the bytes their saved values hold: what restoring has to put back.
+   */
+  keepChanged(): number {
+    let bytes = 0;
+    const kept = this.saved.filter(([variable, value]) => {
+      const changed = variable.isDisposed || variable.dataId !== value.dataId;
+      if (changed) bytes += value.size * 4;
+      else value.dispose();
+      return changed;
+    });
+    this.saved.splice(0, this.saved.length, ...kept);
+    return bytes;
+  }
+
   /** Puts the saved values back (variables disposed since are skipped). */
   restore(): void {
     for (const [variable, value] of this.saved) {

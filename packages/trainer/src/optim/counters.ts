@@ -1,22 +1,27 @@
 import type * as tf from '@tensorflow/tfjs';
 import { isTrainingOptimizer } from '../callbacks/learning-rate-control.js';
+import { readLearningRate, writeLearningRate } from './learning-rate-access.js';
 
 // tf.Optimizer counts its updates in this protected field (getWeights saves it as `iter`).
 type CountingOptimizer = { iterations_?: number };
 
 /**
- * The update counts an optimizer keeps in JavaScript rather than in variables: TF.js's
- * `iterations` on the optimizer (and on a TrainingOptimizer's inner one) and a TrainingOptimizer's
- * batch step, which its schedule and accumulation read. Returns a function that puts them back;
- * with the variables restored too (fit/variable-snapshot.ts), the optimizer is as it was.
+ * What an optimizer's update changes in JavaScript rather than in variables: TF.js's
+ * `iterations` on the optimizer (and on a TrainingOptimizer's inner one), and a
+ * TrainingOptimizer's batch step (which its schedule and accumulation read) and the rate it
+ * last wrote into the inner optimizer. Returns a function that puts them back; with the
+ * variables restored too (fit/variable-snapshot.ts), the optimizer is as it was.
  */
 export function captureOptimizerCounters(optimizer: tf.Optimizer): () => void {
   const counted = (isTrainingOptimizer(optimizer) ? [optimizer, optimizer.inner] : [optimizer]) as unknown as CountingOptimizer[];
   const iterations = counted.map((o) => o.iterations_);
-  const step = isTrainingOptimizer(optimizer) ? optimizer.iterations : undefined;
+  const training = isTrainingOptimizer(optimizer) ? { step: optimizer.iterations, innerRate: readLearningRate(optimizer.inner) } : undefined;
   return () => {
     counted.forEach((o, i) => (o.iterations_ = iterations[i]));
-    if (step !== undefined && isTrainingOptimizer(optimizer)) optimizer.rewindTo(step);
+    if (training && isTrainingOptimizer(optimizer)) {
+      optimizer.rewindTo(training.step);
+      if (readLearningRate(optimizer.inner) !== training.innerRate) writeLearningRate(optimizer.inner, training.innerRate);
+    }
   };
 }
 

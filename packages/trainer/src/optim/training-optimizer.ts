@@ -70,8 +70,8 @@ export class TrainingOptimizer extends tf.Optimizer {
   }
 
   /**
-   * Sets the batch count back to an earlier value, for the trainer's one-batch-late NaN guard
-   * (fit/lagged-steps.ts), which undoes an update it applied ahead of reading its loss. The
+   * Sets the batch count back to an earlier value, for the trainer's NaN guard on webgl/webgpu
+   * (fit/lagged-steps.ts), which undoes updates it applied before reading their losses. The
    * accumulators are variables, which that guard restores itself.
    * @internal
    */

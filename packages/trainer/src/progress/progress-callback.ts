@@ -27,6 +27,8 @@ export interface ProgressCallback {
   onBatchEnd(batch: number, logs?: tf.Logs): Promise<void>;
   onEpochEnd(epoch: number, logs?: tf.Logs): Promise<void>;
   onTrainEnd(logs?: tf.Logs): Promise<void>;
+  /** True where onBatchEnd only counts batches (lines, silent): see TrainerCallback.countsBatchesOnly. */
+  countsBatchesOnly?: boolean;
 }
 
 /**
@@ -52,13 +54,14 @@ export function createProgressCallback(mode: ProgressMode, settings: ProgressSet
 
 function silentProgress(): ProgressCallback {
   const nothing = async () => {};
-  return { onTrainBegin: nothing, onEpochBegin: nothing, onBatchEnd: nothing, onEpochEnd: nothing, onTrainEnd: nothing };
+  return { onTrainBegin: nothing, onEpochBegin: nothing, onBatchEnd: nothing, onEpochEnd: nothing, onTrainEnd: nothing, countsBatchesOnly: true };
 }
 
 function lineProgress(settings: ProgressSettings, stream: ProgressStream): ProgressCallback {
   const clock = new EpochClock();
   let batches = 0;
   return {
+    countsBatchesOnly: true,
     async onTrainBegin() {
       clock.startTraining();
     },
