@@ -235,7 +235,7 @@ describe('Trainer: the NaN guard reading a window of batches (asynchronous-read 
       constructor() {
         super(0.05);
       }
-      override applyGradients(grads: tf.NamedTensorMap | tf.NamedTensor[]): void {
+      override applyGradients(grads: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
         this.setLearningRate(0.05 / (1 + this.t++));
         super.applyGradients(grads);
       }
