@@ -195,6 +195,54 @@ describe('Trainer: the NaN guard reading a window of batches (asynchronous-read 
     }
   });
 
+  it('a batch that fails only when it runs again after a NaN: its error ends the fit there, nothing after it runs first', async () => {
+    // 20 batches of 2 rows; each row's second target is its batch number. Batch 1 is NaN, so the
+    // first window (batches 1-16) is undone from 1 and 2-16 run again; batch 6 fails on that run.
+    const computed: number[] = [];
+    const runs = new Map<number, number>();
+    registerLossFunction({ name: 'fails-on-second-run-of-6', description: 'fails the second time it sees batch 6' }, (yTrue, yPred) => {
+      const tag = tf.tidy(() => tf.max(yTrue.slice([0, 1], [-1, 1])).dataSync()[0]!);
+      computed.push(tag);
+      runs.set(tag, (runs.get(tag) ?? 0) + 1);
+      if (tag === 6 && runs.get(tag) === 2) throw new Error('batch 6 failed on its second run');
+      return tf.mean(tf.square(tf.sub(yTrue, yPred)), -1);
+    });
+    try {
+      await tf.setBackend(ASYNC_NAME);
+      const tensors = tf.memory().numTensors;
+      const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
+      const optimizer = tf.train.adam(0.01);
+      const trainer = new Trainer({ model, optimizer, loss: 'fails-on-second-run-of-6', backend: 'auto', ...silent });
+      const dataset = tf.data.generator(function* () {
+        for (let b = 0; b < 20; b++) yield { xs: tf.randomUniform([2, 3], 0, 1, 'float32', b), ys: tf.tensor2d([[b === 1 ? NaN : 0.5, b], [0.5, b]]) };
+      });
+      const error = await trainer.fit(dataset, { epochs: 1, nanPolicy: 'skip-batch' }).then(() => undefined, (e: unknown) => e);
+      expect((error as Error | undefined)?.message).to.equal('batch 6 failed on its second run');
+      expect(computed, 'batches computed, in order').to.deep.equal([...Array.from({ length: 17 }, (_, b) => b), 2, 3, 4, 5, 6]);
+      trainer.dispose();
+      model.dispose();
+      optimizer.dispose();
+      expect(tf.memory().numTensors).to.equal(tensors);
+    } finally {
+      getLossRegistry().unregister('fails-on-second-run-of-6');
+    }
+  });
+
+  it('an optimizer of its own (JavaScript state the guard cannot undo) keeps the awaited order, and its result', async () => {
+    // A decaying SGD whose step count is a plain field: undoing a window could not rewind it.
+    class DecayingSgd extends tf.SGDOptimizer {
+      private t = 0;
+      constructor() {
+        super(0.05);
+      }
+      override applyGradients(grads: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
+        this.setLearningRate(0.05 / (1 + this.t++));
+        super.applyGradients(grads);
+      }
+    }
+    await expectSameAsAwaited({ optimizer: () => new DecayingSgd(), nanRows: [3, 21], batchSize: 2 });
+  });
+
   it('a dataset that fails on its 7th batch: the batches before it count, a NaN among them is skipped, then its error', async () => {
     const dataset = (x: tf.Tensor, y: tf.Tensor) =>
       tf.data.generator(function* () {

@@ -88,6 +88,7 @@ export async function* laggedSteps(ctx: SteppingContext, batches: AsyncIterable<
   const toRedo: Queued[] = [];
   let maxLength = 0; // set from the first launched batch's size
   let limit = 0; // the current window length: back to 1 after a NaN, doubling while clean
+  let lastWindowUndone = false;
   const source = new BatchQueue(batches);
 
   /** Reads the window's values at once and yields its outcomes; after a NaN, queues the rest again. */
@@ -95,6 +96,7 @@ export async function* laggedSteps(ctx: SteppingContext, batches: AsyncIterable<
     const rows = await readRowsPadded(window.map((step) => step.row), maxLength);
     const bad = rows.findIndex((values) => !values.every(Number.isFinite));
     const settled = bad === -1 ? window.length : bad;
+    lastWindowUndone = bad !== -1;
     for (let i = 0; i < settled; i++) {
       const step = window.shift()!;
       try {
@@ -132,8 +134,8 @@ export async function* laggedSteps(ctx: SteppingContext, batches: AsyncIterable<
         source.throwIfFailed();
         break;
       }
+      // (No window is open here: updates only grow within an epoch, so the warm-up comes first.)
       if (warmup.updates < stateExistsAfter) {
-        if (window.length) yield* settleWindow();
         const result = await awaitedStep(ctx, next.batch, next.batchIndex);
         if (result.applied) warmup.updates++;
         yield { result, batchIndex: next.batchIndex, size: next.batch.size };
@@ -144,16 +146,21 @@ export async function* laggedSteps(ctx: SteppingContext, batches: AsyncIterable<
         launched = launch(ctx, next.batch, next.batchIndex);
       } catch (error) {
         // The awaited check would have finished the earlier batches before this one ran; and if
-        // one of them is undone, this batch ran on undone weights: it runs again after them.
-        if (window.length) yield* settleWindow();
-        if (toRedo.length) {
-          toRedo.push(next);
-          continue;
+        // one of them is undone, this batch ran on undone weights: it runs again, right after
+        // the batches that were undone with it (and before any queued behind them).
+        if (window.length) {
+          const queuedBehind = toRedo.length;
+          yield* settleWindow();
+          if (lastWindowUndone) {
+            toRedo.splice(toRedo.length - queuedBehind, 0, next);
+            continue;
+          }
         }
         disposeBatch(next.batch);
         throw error;
       }
       window.push(launched);
+      // Counted at launch, also for a batch undone later: the count only gates the warm-up.
       warmup.updates++;
       if (!maxLength) limit = maxLength = Math.max(1, Math.min(MAX_WINDOW, Math.floor(WINDOW_BYTES / Math.max(1, launched.bytes))));
       if (launched.createdVariables || window.length >= limit) yield* settleWindow();
@@ -234,7 +241,8 @@ function launch(ctx: SteppingContext, batch: Batch, batchIndex: number): InFligh
       tf.dispose([step.result.value, ...step.logged, ...Object.values(step.result.grads)]);
     }
   } catch (error) {
-    // As with the awaited check, a step that throws changes nothing (moving statistics, a partial update).
+    // A step that throws changes nothing: its moving statistics (as the awaited check also
+    // puts back) and any partial update (which the awaited check cannot undo) are put back.
     before.restore();
     rewindCounters();
     before.dispose();

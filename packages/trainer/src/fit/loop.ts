@@ -9,6 +9,7 @@ import { withSeededMathRandom } from './seeded-random.js';
 import type { FitSettings } from './settings.js';
 import { epochOrder } from './shuffle.js';
 import type { BatchSource } from './sources.js';
+import { optimizerStateIsKnown } from '../optim/counters.js';
 import { laggedSteps, type FitWarmup, type SteppingContext } from './lagged-steps.js';
 import { computeStep, readAndFinishStep, readsSynchronously, trainStep, type StepPlan, type StepResult } from './step.js';
 import { createYielder } from './yielder.js';
@@ -104,11 +105,12 @@ async function trainEpoch(run: FitRun, epoch: number, maybeYield: () => Promise<
   };
   plan.metrics.reset();
   const batches = run.train.batches(epoch, settings.batchSize, order);
-  if (!run.step && !sync && !callbacks.awaitsEachBatch) {
+  if (!run.step && !sync && !callbacks.awaitsEachBatch && optimizerStateIsKnown(run.optimizer)) {
     // webgl/webgpu: the NaN guard reads a window of batches at once, so the device does not wait
     // for a round trip per batch (fit/lagged-steps.ts). Per-batch callbacks keep the awaited
     // order below (they see each batch before the next one starts, as with model.fit), except
-    // those that only count batches, which are told as the window is read.
+    // those that only count batches, which are told as the window is read; so does an optimizer
+    // whose own state the guard cannot undo (one not built into TF.js).
     const context: SteppingContext = { plan, optimizer: run.optimizer, variables, seeded, maybeYield, stopRequested: () => run.stopRequested() };
     // The steps check for a stop themselves: what they launched before it still counts.
     for await (const { result, size, batchIndex: index } of laggedSteps(context, batches, warmup)) {

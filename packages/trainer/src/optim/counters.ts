@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { isTrainingOptimizer } from '../callbacks/learning-rate-control.js';
 import { readLearningRate, writeLearningRate } from './learning-rate-access.js';
 
@@ -31,4 +31,26 @@ export function captureOptimizerCounters(optimizer: tf.Optimizer): () => void {
  */
 export function batchesUntilStateExists(optimizer: tf.Optimizer): number {
   return isTrainingOptimizer(optimizer) ? (optimizer.gradientOptions.gradientAccumulationSteps ?? 1) : 1;
+}
+
+// TF.js's own optimizers keep everything but `iterations` and the learning rate in variables.
+const BUILT_IN_PROTOTYPES: readonly object[] = [
+  tf.SGDOptimizer,
+  tf.MomentumOptimizer,
+  tf.AdamOptimizer,
+  tf.AdamaxOptimizer,
+  tf.AdagradOptimizer,
+  tf.AdadeltaOptimizer,
+  tf.RMSPropOptimizer,
+].map((cls) => cls.prototype);
+
+/**
+ * Whether captureOptimizerCounters captures all the state an optimizer keeps outside variables:
+ * true for TF.js's own optimizer classes (not subclasses, which may add fields) and a
+ * TrainingOptimizer around one. Another optimizer's updates cannot be undone exactly, so the
+ * trainer reads each batch before its update there.
+ */
+export function optimizerStateIsKnown(optimizer: tf.Optimizer): boolean {
+  const inner = isTrainingOptimizer(optimizer) ? optimizer.inner : optimizer;
+  return BUILT_IN_PROTOTYPES.includes(Object.getPrototypeOf(inner) as object);
 }
