@@ -26,7 +26,7 @@ await selectBackend('wasm', { logger: () => {} });
 
 const EPOCHS = 3;
 const CASES = [
-  { name: 'mlp', batch: 256, steps: 6, target: 1.7, loss: 'categorical-crossentropy', optimizer: () => tf.train.sgd(0.05),
+  { name: 'mlp', batch: 256, steps: 16, target: 1.7, loss: 'categorical-crossentropy', optimizer: () => tf.train.sgd(0.05),
     build: () => mlp(tf), data: (n) => {
       const labels = tf.tensor1d(Array.from(randomData(n, 12), (v) => Math.floor(v * 10)), 'int32');
       const out = { x: tf.tensor2d(randomData(n * 784, 11), [n, 784]), y: tf.oneHot(labels, 10).toFloat() };
@@ -36,6 +36,16 @@ const CASES = [
   { name: 'conv-autoencoder', batch: 128, steps: 6, target: 1.5, loss: 'mse', optimizer: () => tf.train.adam(0.001),
     build: () => convAutoencoder(tf), data: (n) => { const x = tf.tensor4d(randomData(n * 784, 5), [n, 28, 28, 1]); return { x, y: x }; } },
 ];
+
+/** Glorot-uniform kernels and zero biases from fixed seeds: the same start in every run, so the loss figures repeat. */
+function seededWeights(model) {
+  return model.getWeights().map((w, i) => {
+    if (w.rank < 2) return tf.zeros(w.shape);
+    const receptive = w.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    const limit = Math.sqrt(6 / ((w.shape.at(-2) + w.shape.at(-1)) * receptive));
+    return tf.randomUniform(w.shape, -limit, limit, 'float32', 100 + i);
+  });
+}
 
 const mean = (values) => values.reduce((s, v) => s + v, 0) / values.length;
 const samplesPerSecond = (samples, ends) => (samples * (EPOCHS - 1)) / ((ends[EPOCHS - 1] - ends[0]) / 1000);
@@ -53,7 +63,7 @@ async function trainerRun(c, workers, x, y, weights) {
   const finalWeights = model.getWeights().map((w) => Array.from(w.dataSync()));
   trainer.dispose();
   model.dispose();
-  const split = lines.find((line) => line.includes('this thread spent'))?.replace(/^.*spent /, '').replace(/ \(.*$/, '');
+  const split = lines.find((line) => line.includes('this thread spent'))?.replace(/^.*spent /, '').replace(/ \([^)]*\)/, '');
   return { sps: samplesPerSecond(x.shape[0], ends), loss: history.loss[EPOCHS - 1], finalWeights, split };
 }
 
@@ -69,11 +79,13 @@ async function everyReplicaApplies(c, x, y, weights) {
   return samplesPerSecond(x.shape[0], ends);
 }
 
+// LOSSKIT_PARALLEL_CASES=mlp (comma-separated case names) runs only those, and skips PyTorch.
+const only = process.env.LOSSKIT_PARALLEL_CASES?.split(',').map((s) => s.trim()).filter(Boolean);
 const figures = {};
-for (const c of CASES) {
+for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
   const { x, y } = c.data(c.batch * c.steps);
   const init = c.build();
-  const weights = init.getWeights().map((w) => w.clone());
+  const weights = seededWeights(init);
   init.dispose();
   const loadBefore = os.loadavg();
   const results = [];
@@ -99,6 +111,7 @@ for (const c of CASES) {
   tf.dispose([x, y, ...weights]);
 }
 
+if (only) process.exit(0);
 const torch = torchFigures(CASES[0].batch, CASES[1].batch);
 console.log(JSON.stringify({
   bench: 'parallel', case: 'vs-pytorch', losskit_config: 'Trainer.fit on wasm, the better of 1 and 2 workers',

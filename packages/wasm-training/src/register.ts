@@ -5,6 +5,7 @@ import { batchMatMulKernel, fusedMatMulKernel, setMatMulPath, type MatMulPath } 
 
 export type { MatMulPath };
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
+import { gatherKernel } from './kernels/gather.js';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise-backprop.js';
 import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
@@ -21,6 +22,7 @@ export const WASM_TRAINING_KERNELS = [
   'MaxPoolGrad',
   'BatchMatMul',
   '_FusedMatMul',
+  'GatherV2',
 ] as const;
 export type WasmTrainingKernelName = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -32,6 +34,7 @@ const implementations: Record<WasmTrainingKernelName, (args: never) => tf.Tensor
   MaxPoolGrad: maxPoolGradKernel,
   BatchMatMul: batchMatMulKernel,
   _FusedMatMul: fusedMatMulKernel,
+  GatherV2: gatherKernel,
 };
 
 export interface RegisterOptions {

@@ -13,11 +13,12 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { chooseWorkers, resolvePlugin, sliceOf } from '@losskit/parallel';
-import { copyValuesInto, releaseGradientTape, wasmHeapView } from '../tfjs-internals.js';
+import { copyValuesInto, releaseGradientTape } from '../tfjs-internals.js';
 import type { Logger } from '../logger.js';
 import type { Batch } from './data.js';
 import { WorkerFailedError } from './parallel-errors.js';
-import type { PlainTensor, StepRequest, WorkerReply, WorkerSetup } from './parallel-protocol.js';
+import type { PlainTensor, SharedRows, StepRequest, WorkerReply, WorkerSetup } from './parallel-protocol.js';
+import { writeRows } from './parallel-rows.js';
 import { rowSums, shareFactors, shareOfLoss } from './parallel-share.js';
 import { StepTiming } from './parallel-timing.js';
 import { withSeededMathRandom } from './seeded-random.js';
@@ -73,15 +74,10 @@ export async function startWorkerPool(fit: ParallelFit): Promise<WorkerPool | un
 interface Thread {
   worker: Worker;
   slot: Float32Array;
+  /** Its input buffer (parallel-rows.ts). */
+  rows: SharedArrayBuffer;
   pending: { resolve(reply: WorkerReply): void; reject(error: Error): void } | undefined;
   failure: Error | undefined;
-}
-
-/** Rows [start, end) of a batch tensor as a fresh array (transferred to the worker). */
-function plainRows(tensor: tf.Tensor, start: number, end: number): PlainTensor {
-  const rowSize = tensor.shape.slice(1).reduce((p, d) => p * d, 1);
-  const values = wasmHeapView(tensor, start * rowSize, end * rowSize)?.slice() ?? tensor.dataSync().slice(start * rowSize, end * rowSize);
-  return { values: values as PlainTensor['values'], shape: [end - start, ...tensor.shape.slice(1)], dtype: tensor.dtype as PlainTensor['dtype'] };
 }
 
 class Pool implements WorkerPool {
@@ -114,7 +110,7 @@ class Pool implements WorkerPool {
     this.threads = Array.from({ length: workers - 1 }, (_, i) => {
       const gradientSlot = new SharedArrayBuffer(params * 4);
       const worker = new Worker(WORKER_URL, { workerData: { ...base, index: i + 1, gradientSlot } satisfies WorkerSetup });
-      const thread: Thread = { worker, slot: new Float32Array(gradientSlot), pending: undefined, failure: undefined };
+      const thread: Thread = { worker, slot: new Float32Array(gradientSlot), rows: new SharedArrayBuffer(0), pending: undefined, failure: undefined };
       this.watch(thread, i + 1);
       return thread;
     });
@@ -151,6 +147,7 @@ class Pool implements WorkerPool {
     const { plan } = this.fit;
     const size = batch.size;
     this.publishWeights();
+    this.timing.lap('publish');
     const sums = plan.loss.outputs.map((o) =>
       o.loss.reduction === 'mean_with_sample_weight' && batch.weights[o.outputIndex] ? rowSums(batch.weights[o.outputIndex]!) : undefined);
     const slices = Array.from({ length: this.workers }, (_, r) => sliceOf(size, this.workers, r));
@@ -185,15 +182,18 @@ class Pool implements WorkerPool {
     return this.threads.map((thread, i) => {
       const [start, end] = slices[i + 1]!;
       if (end === start) return Promise.resolve(undefined);
+      const { xs, ys, weights } = batch;
+      const written = writeRows(thread.rows, [...xs, ...ys, ...weights], start, end);
+      thread.rows = written.buffer;
       const request: StepRequest = {
-        type: 'step', epoch, batch: batchIndex, seed: seed === undefined ? undefined : `${seed}${i + 1}`,
-        xs: batch.xs.map((t) => plainRows(t, start, end)),
-        ys: batch.ys.map((t) => plainRows(t, start, end)),
-        weights: batch.weights.map((w) => (w ? plainRows(w, start, end) : null)),
+        type: 'step', epoch, batch: batchIndex, seed: seed === undefined ? undefined : `${seed}${i + 1}`, rows: written.buffer,
+        xs: written.rows.slice(0, xs.length) as SharedRows[],
+        ys: written.rows.slice(xs.length, xs.length + ys.length) as SharedRows[],
+        weights: written.rows.slice(xs.length + ys.length),
         factors: shareFactors(this.fit.plan.loss, sums, batch.size, start, end),
       };
       const reply = this.await(thread);
-      thread.worker.postMessage(request, [...request.xs, ...request.ys, ...request.weights].flatMap((t) => (t ? [t.values.buffer as ArrayBuffer] : [])));
+      thread.worker.postMessage(request);
       return reply;
     });
   }

@@ -32,15 +32,28 @@ export interface WorkerSetup {
   wantsPredictions: boolean;
 }
 
+/** Rows of a batch tensor in the request's shared `rows` buffer, from byte `offset`. */
+export interface SharedRows {
+  offset: number;
+  shape: number[];
+  dtype: PlainTensor['dtype'];
+}
+
 export interface StepRequest {
   type: 'step';
   epoch: number;
   batch: number;
   /** The seed of Dropout & co. for this replica's slice, when the fit is seeded. */
   seed: string | undefined;
-  xs: PlainTensor[];
-  ys: PlainTensor[];
-  weights: (PlainTensor | null)[];
+  /**
+   * This worker's input buffer, reused from step to step (replaced by a larger one when a batch
+   * needs more): fresh arrays per step cost an allocation each and feed the garbage collector.
+   * The trainer writes it only while the worker is idle (before a request, after its reply).
+   */
+  rows: SharedArrayBuffer;
+  xs: SharedRows[];
+  ys: SharedRows[];
+  weights: (SharedRows | null)[];
   /** Per output: reduced slice loss x factor = the slice's share of the batch's (parallel-share.ts). */
   factors: number[];
 }

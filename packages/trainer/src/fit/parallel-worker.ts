@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { copyValuesInto, releaseGradientTape } from '../tfjs-internals.js';
 import { CompiledLoss } from './compiled-loss.js';
+import { readRows } from './parallel-rows.js';
 import { shareOfLoss } from './parallel-share.js';
 import type { PlainTensor, StepRequest, WorkerReply, WorkerSetup } from './parallel-protocol.js';
 import { withSeededMathRandom } from './seeded-random.js';
@@ -74,9 +75,9 @@ function step(replica: Replica, request: StepRequest): void {
   let result: { values: Float64Array; predictions: PlainTensor[] } | undefined;
   const body = () =>
     tf.tidy(() => {
-      const xs = request.xs.map(toTensor);
-      const ys = request.ys.map(toTensor);
-      const weights = request.weights.map((w) => (w === null ? undefined : toTensor(w)));
+      const xs = request.xs.map((r) => readRows(request.rows, r));
+      const ys = request.ys.map((r) => readRows(request.rows, r));
+      const weights = request.weights.map((w) => (w === null ? undefined : readRows(request.rows, w)));
       let logged: tf.Scalar[] = [];
       let preds: tf.Tensor[] = [];
       const { value, grads } = tf.variableGrads(() => {
