@@ -198,8 +198,13 @@ export class Trainer {
     }
   }
 
-  /** Frees the resolved loss plugins and metrics (not the model or optimizer, which the caller owns). */
+  /**
+   * Frees the resolved loss plugins and metrics, and the optimizer when the trainer made it from
+   * a name (`optimizer: 'adam'`: its slots would otherwise stay allocated); not the model, nor an
+   * optimizer instance passed in, which the caller owns.
+   */
   dispose(): void {
+    if (typeof this.options.optimizer === 'string') this.optimizer.dispose();
     if (!this.ready_) return;
     this.ready_.loss.dispose();
     this.ready_.metrics.dispose();

@@ -54,6 +54,31 @@ describe('Trainer: guards, determinism and memory', function () {
     tf.dispose([x, yClean, mask, y, keep]);
   });
 
+  it("an optimizer made from a name is the trainer's: dispose frees its slots too (an instance passed in stays the caller's)", async () => {
+    const x = uniform([16, 4], 95);
+    const y = uniform([16, 2], 96);
+    const before = tf.memory().numTensors;
+    const model = seedModel(23, 4, 4, 2, 'linear');
+    const trainer = new Trainer({ model, optimizer: 'adam', loss: 'mse', backend: 'cpu', ...silent });
+    await trainer.fit(x, y, { epochs: 1, batchSize: 8 });
+    trainer.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
+
+    const own = tf.train.adam(0.01);
+    const other = seedModel(24, 4, 4, 2, 'linear');
+    const second = new Trainer({ model: other, optimizer: own, loss: 'mse', backend: 'cpu', ...silent });
+    await second.fit(x, y, { epochs: 1, batchSize: 8 });
+    second.dispose();
+    // Still usable: its slots are alive.
+    const slots = await own.getWeights();
+    expect(slots.every(({ tensor }) => !tensor.isDisposed)).to.equal(true);
+    tf.dispose(slots.map(({ tensor }) => tensor).filter((tensor) => !(tensor instanceof tf.Variable))); // getWeights' own counters
+    own.dispose();
+    other.dispose();
+    tf.dispose([x, y]);
+  });
+
   it("skip-batch also keeps a NaN batch out of BatchNormalization's moving statistics", async () => {
     const bnModel = () => {
       const model = tf.sequential();
