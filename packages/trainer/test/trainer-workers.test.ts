@@ -153,6 +153,27 @@ describe('Trainer: workers (data-parallel worker threads)', function () {
     }
   });
 
+  it("skip-batch with BatchNormalization: a NaN batch leaves the trainer's moving statistics as training without it does", async () => {
+    const bnModel = () => {
+      const init = (k: number) => tf.initializers.glorotUniform({ seed: 70 + k });
+      return tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [6], kernelInitializer: init(1) }), tf.layers.batchNormalization(), tf.layers.dense({ units: 3, kernelInitializer: init(2) })] });
+    };
+    // Row 50 is in batch 2 (rows 30..59; its rows 45..59 are worker 1's slice) and holds a NaN.
+    const bad = tf.tidy(() => tf.concat([target.slice(0, 50), tf.fill([1, 3], NaN), target.slice(51)]));
+    const keep = tf.tensor1d([...Array.from({ length: 30 }, (_, i) => i), ...Array.from({ length: 30 }, (_, i) => 60 + i)], 'int32');
+    const [xKept, yKept] = [tf.gather(x, keep), tf.gather(target, keep)];
+    const base = { build: bnModel, loss: 'mse', optimizer: () => tf.train.sgd(0.1), fit: { epochs: 2, batchSize: 30, shuffle: false, nanPolicy: 'skip-batch' as const } };
+    try {
+      const skipped = await run({ ...base, x: () => x, y: () => bad }, 2);
+      const without = await run({ ...base, x: () => xKept, y: () => yKept }, 2);
+      expect(skipped.weights.every((w) => w.every(Number.isFinite))).to.equal(true);
+      // Dense kernel and bias, gamma, beta, moving mean, moving variance, dense kernel and bias.
+      expect(skipped.weights).to.deep.equal(without.weights);
+    } finally {
+      tf.dispose([bad, keep, xKept, yKept]);
+    }
+  });
+
   it('a tf.data dataset of weighted batches: 2 workers give the 1-thread history', async () => {
     const [xs, ys, ws] = [tf.unstack(x), tf.unstack(target), tf.unstack(sampleWeight)];
     const fitDataset = async (workers: number) => {

@@ -24,6 +24,7 @@ import { StepTiming } from './parallel-timing.js';
 import { withSeededMathRandom } from './seeded-random.js';
 import type { FitSettings } from './settings.js';
 import type { StepPlan, StepResult } from './step.js';
+import { VariableSnapshot } from './variable-snapshot.js';
 
 export interface ParallelFit {
   plan: StepPlan;
@@ -156,6 +157,9 @@ class Pool implements WorkerPool {
     const settled = Promise.allSettled(replies);
     this.timing.lap('send');
     let own: ReturnType<Pool['ownSlice']> | undefined;
+    // This thread's slice moves the model's moving statistics; a batch that does not count puts them back (as trainStep does).
+    const nonTrainable = plan.model.nonTrainableWeights;
+    const statsBefore = nonTrainable.length ? new VariableSnapshot(nonTrainable.map((w) => w.read() as tf.Variable)) : undefined;
     try {
       const [start, end] = slices[0]!;
       const compute = () => this.ownSlice(batch, start, end, shareFactors(plan.loss, sums, size, start, end));
@@ -166,12 +170,15 @@ class Pool implements WorkerPool {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const result = this.finish(batch, own, results.map((r) => (r as PromiseFulfilledResult<WorkerReply | undefined>).value));
+      if (!result.applied) statsBefore?.restore();
       this.timing.lap('apply');
       return result;
     } catch (error) {
+      statsBefore?.restore();
       await settled;
       throw error;
     } finally {
+      statsBefore?.dispose();
       if (own) tf.dispose([own.value, ...own.preds, ...Object.values(own.grads)]);
     }
   }
