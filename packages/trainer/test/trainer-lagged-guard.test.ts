@@ -7,10 +7,11 @@ import { createProgressCallback } from '@losskit/trainer/progress';
 import { silent, uniform } from './trainer-helpers.js';
 
 // The NaN guard that reads a window of batches at once (fit/lagged-steps.ts), which the trainer uses on backends with
-// asynchronous reads (webgl, webgpu). Node has neither, so the tfjs cpu backend is registered a
-// second time under the name 'webgl': the same kernels, so the trainer takes its asynchronous
-// path and every result can be compared bit for bit with the awaited check on 'cpu'. The real
-// webgl backend runs the same path in Chromium (test/browser/chromium-trainer.test.ts).
+// asynchronous reads (webgl, webgpu). Node has neither, so the tfjs cpu backend (TensorFlow's in
+// the native run) is registered a second time under the name 'webgl': the same kernels, so the
+// trainer takes its asynchronous path and every result can be compared bit for bit with the
+// awaited check on 'cpu'. The real webgl and webgpu backends run the same path in Chromium
+// (test/browser/chromium-trainer.test.ts).
 
 const ASYNC_NAME = 'webgl';
 
@@ -92,19 +93,20 @@ describe('Trainer: the NaN guard reading a window of batches (asynchronous-read 
   let original: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | undefined;
   let originalKernels: tf.KernelConfig[] = [];
 
+  // The reference backend: tfjs cpu, or TensorFlow's in the native run (where 'cpu' means it).
+  const reference = process.env.LOSSKIT_TEST_BACKEND === 'tensorflow' ? 'tensorflow' : 'cpu';
+
   before(function () {
-    if (process.env.LOSSKIT_TEST_BACKEND === 'tensorflow') this.skip(); // compares with the tfjs cpu kernels by design
     // Typed as always present; it is null where nothing registered the name.
     original = (tf.findBackendFactory(ASYNC_NAME) as typeof original | null) ?? undefined;
     if (original) tf.removeBackend(ASYNC_NAME);
     originalKernels = tf.getKernelsForBackend(ASYNC_NAME);
     for (const kernel of originalKernels) tf.unregisterKernel(kernel.kernelName, ASYNC_NAME);
-    tf.registerBackend(ASYNC_NAME, tf.findBackendFactory('cpu')!);
-    tf.copyRegisteredKernels('cpu', ASYNC_NAME);
+    tf.registerBackend(ASYNC_NAME, tf.findBackendFactory(reference)!);
+    tf.copyRegisteredKernels(reference, ASYNC_NAME);
   });
 
   after(async function () {
-    if (process.env.LOSSKIT_TEST_BACKEND === 'tensorflow') return;
     await tf.setBackend('cpu');
     tf.removeBackend(ASYNC_NAME);
     for (const kernel of tf.getKernelsForBackend(ASYNC_NAME)) tf.unregisterKernel(kernel.kernelName, ASYNC_NAME);
