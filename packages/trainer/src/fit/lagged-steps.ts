@@ -224,7 +224,6 @@ async function awaitedStep(ctx: SteppingContext, batch: Batch, index: number): P
 
 /** Computes the step and applies its update; its values stay on the device until the window is read. The caller keeps the batch on error. */
 function launch(ctx: SteppingContext, batch: Batch, batchIndex: number): InFlight {
-  const variablesBefore = registeredVariableCount();
   const before = VariableSnapshot.ofAllVariables();
   const rewindCounters = captureOptimizerCounters(ctx.optimizer);
   let row: tf.Tensor | undefined;
@@ -251,7 +250,9 @@ function launch(ctx: SteppingContext, batch: Batch, batchIndex: number): InFligh
   }
   const changedBytes = before.keepChanged();
   const bytes = changedBytes + tensorBytes([...batch.xs, ...batch.ys, ...batch.weights.filter((w): w is tf.Tensor => w !== undefined), ...preds]);
-  return { batch, batchIndex, preds, row, before, rewindCounters, createdVariables: registeredVariableCount() !== variablesBefore, bytes };
+  // A variable the step created is not in the snapshot of all variables taken before it.
+  const createdVariables = registeredVariableCount() !== before.taken;
+  return { batch, batchIndex, preds, row, before, rewindCounters, createdVariables, bytes };
 }
 
 function release(step: InFlight, { keepBatch = false } = {}): void {

@@ -8,9 +8,12 @@ import * as tf from '@tensorflow/tfjs';
  */
 export class VariableSnapshot {
   private readonly saved: Array<readonly [tf.Variable, tf.Tensor]>;
+  /** How many variables were saved (before keepChanged drops any). */
+  readonly taken: number;
 
   constructor(variables: Iterable<tf.Variable>) {
     this.saved = Array.from(variables, (variable) => [variable, tf.clone(variable)] as const);
+    this.taken = this.saved.length;
   }
 
   /** Every variable the engine knows: the model's weights and whatever state its optimizer keeps. */
