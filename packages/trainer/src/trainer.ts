@@ -1,20 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SavedLossSpec } from '@losskit/core';
-import { useOrSelectBackend, type BackendChoice, type BackendPreference } from './backend.js';
+import type { BackendChoice, BackendPreference } from './backend.js';
 import { TrainerInputError } from './errors.js';
 import { pickLogger, type Logger } from './logger.js';
 import { describeOptimizer, resolveOptimizer } from './optimizer.js';
 import { checkTrainerOptions, type TrainerOptions } from './trainer-options.js';
-import type { Logs, TrainerCallback } from './fit/callbacks.js';
+import type { Logs } from './fit/callbacks.js';
 import { assembleCallbacks } from './fit/assemble-callbacks.js';
-import { CompiledLoss, type LossOption, type LossWeightsOption } from './fit/compiled-loss.js';
-import { CompiledMetrics, type MetricsOption } from './fit/compiled-metrics.js';
+import type { LossOption, LossWeightsOption } from './fit/compiled-loss.js';
+import type { MetricsOption } from './fit/compiled-metrics.js';
 import type { TensorInput } from './fit/data.js';
 import { evaluateSource, predictBatches } from './fit/evaluate.js';
 import { evaluationSource, fitSources, splitArguments, type FitData } from './fit/fit-data.js';
 import { runEpochs, type FitRun, type History } from './fit/loop.js';
 import { evaluateSettings, fitSettings, predictSettings, verbosity, type EvaluateOptions, type FitOptions, type PredictOptions, type VerboseOption, type Verbosity } from './fit/settings.js';
 import { startWorkers } from './fit/parallel-start.js';
+import { prepareSetUp, type SetUp } from './fit/set-up.js';
 import { freshSeed } from './fit/shuffle.js';
 import { ArraySource, type BatchSource } from './fit/sources.js';
 import type { StepPlan } from './fit/step.js';
@@ -24,18 +25,12 @@ import type { CheckpointRun } from './persistence/checkpoint-run.js';
 import type { RestoredTrainerOptions, TrainerLoadOptions } from './persistence/build-trainer.js';
 import type { TrainerLocation } from './persistence/location.js';
 import type { HistoryRecord } from './persistence/manifest.js';
+import { openFitCheckpoint } from './persistence/fit-checkpoint.js';
 import { loadTrainerAt, nodePersistence, saveExtras, saveTrainerAt, type SaveOptions } from './persistence/route.js';
 
 export type { TrainerOptions };
 
 export type { CheckpointOptions, FitOptions, EvaluateOptions, PredictOptions, History, SaveOptions };
-
-/** What a trainer resolves once, on first use: the backend, the compiled loss and metrics. */
-interface SetUp {
-  loss: CompiledLoss;
-  metrics: CompiledMetrics;
-  backend: BackendChoice;
-}
 
 /**
  * Fits a tf.LayersModel with losses resolved by name, with its own training loop: sample and
@@ -113,7 +108,7 @@ export class Trainer {
    * A failed set-up is not kept: after fixing the cause (registering the loss, say) it runs again.
    */
   ready(): Promise<this> {
-    this.setUp ??= this.prepare().then(
+    this.setUp ??= prepareSetUp(this.model, this.options, this.logger).then(
       (setUp) => (this.ready_ = setUp),
       (error: unknown) => {
         this.setUp = undefined;
@@ -159,9 +154,11 @@ export class Trainer {
     const owned: BatchSource[] = [];
     try {
       await this.ready();
-      const resumed = await this.resumeFromCheckpoint((options ?? {}) as FitOptions);
-      if (!resumed) return { epoch: [], history: {} };
-      return await this.runFit(data, resumed, owned);
+      // With `checkpoint`: the run's lock and, with `resume`, its newest checkpoint restored here.
+      const checkpoint = await openFitCheckpoint(this, (options ?? {}) as FitOptions, this.logger);
+      this.checkpointRun = checkpoint.run;
+      if (!checkpoint.options) return { epoch: [], history: {} };
+      return await this.runFit(data, checkpoint.options, owned);
     } finally {
       // A fit leaves nothing behind but the model, optimizer, epoch counter and seed.
       await this.checkpointRun?.close();
@@ -210,19 +207,6 @@ export class Trainer {
     this.ready_.metrics.dispose();
   }
 
-  private async prepare(): Promise<SetUp> {
-    // Reuses a backend already selected (e.g. by `await selectBackend()` before building the model).
-    const backend = await useOrSelectBackend(this.options.backend ?? 'auto', { model: this.model, logger: this.logger });
-    const loss = await CompiledLoss.compile(this.model, this.options.loss, this.options.lossWeights, this.options.plugins);
-    try {
-      const metrics = await CompiledMetrics.compile(this.model, this.options.metrics, loss, this.options.plugins);
-      return { loss, metrics, backend };
-    } catch (error) {
-      loss.dispose();
-      throw error;
-    }
-  }
-
   private async readySetUp(): Promise<SetUp> {
     await this.ready();
     return this.prepared();
@@ -252,7 +236,8 @@ export class Trainer {
       train,
       hasValidation: validation !== undefined,
       stop: () => (this.stopTraining = true),
-      checkpoint: settings.checkpoint ? () => this.checkpointCallback(settings.checkpoint!, seed) : undefined,
+      // Checkpoints hold the whole run's history (from a resumed checkpoint on) and the effective seed.
+      checkpoint: settings.checkpoint ? async () => this.checkpointRun!.callback(seed) : undefined,
     });
     this.stopTraining = false;
     this.model.stopTraining = false;
@@ -279,31 +264,6 @@ export class Trainer {
     } finally {
       await pool?.close();
     }
-  }
-
-  // Checkpoints hold the whole run's history (from a resumed checkpoint on) and the effective seed.
-  private async checkpointCallback(_options: CheckpointOptions, seed: number | string): Promise<TrainerCallback> {
-    return this.checkpointRun!.callback(seed);
-  }
-
-  /**
-   * Opens the fit's checkpoint directory (lock, run id) and, with `resume`, restores the run's
-   * newest checkpoint into this trainer; the fit options to continue with, or undefined if the
-   * run is complete.
-   */
-  private async resumeFromCheckpoint(options: FitOptions): Promise<FitOptions | undefined> {
-    if (!options.checkpoint) {
-      if (options.resume) throw new TrainerInputError("fit: resume: true needs checkpoint: { dir } to resume from.");
-      return options;
-    }
-    const resume = options.resume === true;
-    this.checkpointRun = await (await nodePersistence()).openCheckpointRun(this, options.checkpoint, { resume, epochs: options.epochs ?? 1, logger: this.logger });
-    const resumed = this.checkpointRun.resumed;
-    if (!resume) return options;
-    if (!resumed) return { ...options, initialEpoch: 0 };
-    if (resumed.complete) return undefined;
-    const seed = options.seed ?? resumed.seed;
-    return { ...options, initialEpoch: resumed.nextEpoch, ...(seed !== undefined ? { seed } : {}) };
   }
 
   /**

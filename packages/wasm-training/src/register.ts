@@ -6,6 +6,7 @@ import { batchMatMulKernel, fusedMatMulKernel, setMatMulPath, type MatMulPath } 
 export type { MatMulPath };
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { gatherKernel } from './kernels/gather.js';
+import { identityKernel } from './kernels/identity.js';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise-backprop.js';
 import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
@@ -23,6 +24,7 @@ export const WASM_TRAINING_KERNELS = [
   'BatchMatMul',
   '_FusedMatMul',
   'GatherV2',
+  'Identity',
 ] as const;
 export type WasmTrainingKernelName = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -35,6 +37,7 @@ const implementations: Record<WasmTrainingKernelName, (args: never) => tf.Tensor
   BatchMatMul: batchMatMulKernel,
   _FusedMatMul: fusedMatMulKernel,
   GatherV2: gatherKernel,
+  Identity: identityKernel,
 };
 
 export interface RegisterOptions {

@@ -23,7 +23,8 @@ export interface CheckpointRun {
   close(): Promise<void>;
 }
 
-type RunTrainer = SavableTrainer & RestoreTarget;
+/** What a checkpoint run saves from and restores into. */
+export type RunTrainer = SavableTrainer & RestoreTarget;
 
 /** Validates the option, takes the directory's lock and, with `resume`, restores the run's newest checkpoint into `trainer`. */
 export async function openCheckpointRun(
