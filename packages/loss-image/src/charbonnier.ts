@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { inject, LOSS_OPTIONS, RegisterLoss, ShapeMismatchError, z, type LossPlugin } from '@losskit/core';
-import { PACKAGE } from './package-info.js';
+import { REGISTRATION } from './package-info.js';
 
 export const charbonnierOptionsSchema = z.object({
   /** The smoothing constant: quadratic for |x - y| << eps, linear (L1-like) beyond; at least 1e-6 so eps^2 stays a normal float32. */
@@ -20,8 +20,7 @@ export type CharbonnierOptions = z.output<typeof charbonnierOptionsSchema>;
   aliases: ['l1-charbonnier', 'pseudo-huber-l1'],
   description: 'Mean of sqrt((y_true - y_pred)^2 + eps^2) per sample (form "barron" subtracts eps); any shape, batch first.',
   options: charbonnierOptionsSchema,
-  coreApi: '^1.0.0',
-  package: PACKAGE,
+  ...REGISTRATION,
 })
 export class CharbonnierLoss implements LossPlugin {
   constructor(@inject(LOSS_OPTIONS) private readonly options: CharbonnierOptions) {}

@@ -18,7 +18,7 @@ import {
 } from '@losskit/loss-combined';
 import { assertImagePair } from '@losskit/loss-ssim';
 import { gramDistance } from './gram.js';
-import { PACKAGE } from './package-info.js';
+import { REGISTRATION } from './package-info.js';
 
 export const styleOptionsSchema = z.object({
   /** Feature layers and their weights; default: the layers `combined` uses. */
@@ -44,8 +44,7 @@ export type StyleOptions = z.output<typeof styleOptionsSchema>;
   aliases: ['gram-style', 'style-loss'],
   description: 'Sum over layers of the distance between Gram matrices of frozen-network features (Gatys et al. 2016); images [batch, h, w, c].',
   options: styleOptionsSchema,
-  coreApi: '^1.0.0',
-  package: PACKAGE,
+  ...REGISTRATION,
   defaults: [
     {
       token: FEATURE_EXTRACTOR,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { inject, LOSS_OPTIONS, RegisterLoss, ShapeMismatchError, z, type LossPlugin } from '@losskit/core';
 import { absZeroAtZero, assertImagePair } from '@losskit/loss-ssim';
-import { PACKAGE } from './package-info.js';
+import { REGISTRATION } from './package-info.js';
 import { safeSqrt } from './safe-sqrt.js';
 
 export const totalVariationOptionsSchema = z.object({
@@ -29,8 +29,7 @@ export type TotalVariationOptions = z.output<typeof totalVariationOptionsSchema>
   aliases: ['tv'],
   description: 'Total variation of y_pred per image (anisotropic l1, piq l2 or l2-squared; sum or mean); y_true is ignored; images [batch, h, w, c].',
   options: totalVariationOptionsSchema,
-  coreApi: '^1.0.0',
-  package: PACKAGE,
+  ...REGISTRATION,
 })
 export class TotalVariationLoss implements LossPlugin {
   constructor(@inject(LOSS_OPTIONS) private readonly options: TotalVariationOptions) {}

@@ -10,11 +10,18 @@ import {
   type MsSsimL1Options,
   type MsSsimOptions,
   type SsimOptions,
+  type SsimShapeOptions,
 } from './options.js';
-import { PACKAGE } from './package-info.js';
+import { REGISTRATION } from './package-info.js';
 import { absZeroAtZero } from './safe-math.js';
 
 const IMAGES = 'images [batch, height, width, channels]';
+
+/** Every SSIM-family loss refuses the same inputs: unequal or non-image shapes, then images too small for `scales` scales. */
+function assertSsimInputs(loss: string, yTrue: readonly number[], yPred: readonly number[], options: SsimShapeOptions, scales: number): void {
+  assertImagePair(loss, yTrue, yPred);
+  assertFits(loss, yPred, options, scales);
+}
 
 /** 1 - SSIM per image (Wang et al. 2004; the numbers of keras.ops.image.ssim and pytorch_msssim.ssim). */
 @RegisterLoss({
@@ -22,15 +29,13 @@ const IMAGES = 'images [batch, height, width, channels]';
   aliases: ['ssim-loss'],
   description: `1 - SSIM per image: Gaussian window, valid positions, mean over space and channels; ${IMAGES}.`,
   options: ssimOptionsSchema,
-  coreApi: '^1.0.0',
-  package: PACKAGE,
+  ...REGISTRATION,
 })
 export class SsimLoss implements LossPlugin {
   constructor(@inject(LOSS_OPTIONS) private readonly options: SsimOptions) {}
 
   validateShapes(yTrue: readonly number[], yPred: readonly number[]): void {
-    assertImagePair('ssim', yTrue, yPred);
-    assertFits('ssim', yPred, this.options, 1);
+    assertSsimInputs('ssim', yTrue, yPred, this.options, 1);
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -44,15 +49,13 @@ export class SsimLoss implements LossPlugin {
   aliases: ['msssim', 'multi-scale-ssim'],
   description: `1 - MS-SSIM per image: one scale per weight, 2x2 average pooling between scales, negative terms clipped at 0; ${IMAGES}.`,
   options: msSsimOptionsSchema,
-  coreApi: '^1.0.0',
-  package: PACKAGE,
+  ...REGISTRATION,
 })
 export class MsSsimLoss implements LossPlugin {
   constructor(@inject(LOSS_OPTIONS) private readonly options: MsSsimOptions) {}
 
   validateShapes(yTrue: readonly number[], yPred: readonly number[]): void {
-    assertImagePair('ms-ssim', yTrue, yPred);
-    assertFits('ms-ssim', yPred, this.options, this.options.weights.length);
+    assertSsimInputs('ms-ssim', yTrue, yPred, this.options, this.options.weights.length);
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -66,15 +69,13 @@ export class MsSsimLoss implements LossPlugin {
   aliases: ['mix-ms-ssim-l1'],
   description: `alpha * (1 - MS-SSIM) + (1 - alpha) * Gaussian-weighted L1 (Zhao et al. 2017, alpha 0.84); ${IMAGES}.`,
   options: msSsimL1OptionsSchema,
-  coreApi: '^1.0.0',
-  package: PACKAGE,
+  ...REGISTRATION,
 })
 export class MsSsimL1Loss implements LossPlugin {
   constructor(@inject(LOSS_OPTIONS) private readonly options: MsSsimL1Options) {}
 
   validateShapes(yTrue: readonly number[], yPred: readonly number[]): void {
-    assertImagePair('ms-ssim-l1', yTrue, yPred);
-    assertFits('ms-ssim-l1', yPred, this.options, this.options.weights.length);
+    assertSsimInputs('ms-ssim-l1', yTrue, yPred, this.options, this.options.weights.length);
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {

@@ -1,62 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import {
-  LOSS_OPTIONS,
-  RegisterLoss,
-  ShapeMismatchError,
-  getLossRegistry,
-  inject,
-  z,
-  type LossMetadata,
-  type LossPlugin,
-} from '@losskit/core';
-import { CHECK_IDS, checkLossPlugin, edgeCasesForRange, LossPluginCheckError, type CheckId, type LossPluginTestConfig } from '@losskit/testkit';
+import { ShapeMismatchError, z, type LossPlugin } from '@losskit/core';
+import { CHECK_IDS, checkLossPlugin, LossPluginCheckError } from '@losskit/testkit';
+import { failingChecks, leaked, register, squaredError, suffix, useFixtureRegistry } from './testkit-fixtures.js';
 
-// The kit is only useful if it fails: each plugin below is broken in one way, registered under
-// a unique name, and must fail exactly the checks that breakage concerns.
-
-const registry = getLossRegistry();
-const suffix = `${process.pid}-${Date.now().toString(36)}`;
-const registered: string[] = [];
-const leaked: tf.Tensor[] = [];
-
-type PluginClass = new (...args: never[]) => LossPlugin;
-
-/** What `@RegisterLoss(meta)` on a class does; written as calls because tests are not compiled by tsc. */
-function register(base: string, cls: PluginClass, meta: Partial<LossMetadata> = {}, injectOptions = false): string {
-  const name = `testkit-${base}-${suffix}`;
-  if (injectOptions) inject(LOSS_OPTIONS)(cls, undefined, 0);
-  RegisterLoss({
-    name,
-    description: `testkit fixture: ${base}`,
-    coreApi: '^1.0.0',
-    package: { name: `losskit-loss-testkit-${base}`, version: '0.0.0' },
-    ...meta,
-  })(cls);
-  registered.push(name);
-  return name;
-}
-
-const squaredError = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mean(tf.square(tf.sub(yPred, yTrue)), -1);
-
-/** Runs every check and returns the ids that failed (and the report, to show in assertion messages). */
-async function failingChecks(config: LossPluginTestConfig): Promise<{ ids: CheckId[]; text: string }> {
-  const report = await checkLossPlugin(config, { throwOnFailure: false });
-  return {
-    ids: report.failed.map((result) => result.id),
-    text: report.failed.map((result) => `${result.id}: ${result.message}`).join('\n'),
-  };
-}
-
+// Each broken plugin fails exactly the checks its breakage concerns (fixtures: testkit-fixtures.ts).
+// Option and serialization checks: testkit-options.test.ts; inputRange: testkit-input-range.test.ts.
 describe('@losskit/testkit', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
-
-  after(() => {
-    for (const name of registered) registry.unregister(name);
-    tf.dispose(leaked);
-  });
+  useFixtureRegistry();
 
   describe('a correct plugin', () => {
     class ScaledSquaredError implements LossPlugin {
@@ -175,52 +126,6 @@ describe('@losskit/testkit', () => {
     expect(text).to.match(/Per-sample value 0 is -Infinity on 'zeros'/);
   });
 
-  describe('inputRange: edge cases for losses whose inputs lie in a range', () => {
-    // log(1 + x) - log(1 + y): finite on [0, 1], NaN below -1, so the default edge cases
-    // (-1e4) fail it although it is fine on its domain.
-    class LogRatio implements LossPlugin {
-      compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-        return tf.mean(tf.square(tf.sub(tf.log1p(yPred), tf.log1p(yTrue))), -1);
-      }
-    }
-    // 1 / (x - y)^2 is infinite wherever the inputs are identical.
-    class InverseDistance implements LossPlugin {
-      compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-        return tf.mean(tf.div(1, tf.square(tf.sub(yPred, yTrue))), -1);
-      }
-    }
-    let logRatio: string;
-    before(() => {
-      logRatio = register('log-ratio', LogRatio);
-    });
-
-    it('with the default edge cases, a loss defined on [0, 1] fails the finite check', async () => {
-      const { ids, text } = await failingChecks({ name: logRatio, valueRange: { yTrue: [0, 1], yPred: [0, 1] } });
-      expect(ids, text).to.deep.equal(['finite']);
-      expect(text).to.match(/on 'large values apart' \(y_true -10000/);
-    });
-
-    it('with inputRange [0, 1] it passes every check: edge cases and random inputs inside the range', async () => {
-      const report = await checkLossPlugin({ name: logRatio, inputRange: [0, 1] }, { throwOnFailure: false });
-      expect(report.failed.map((r) => `${r.id}: ${r.message}`)).to.deep.equal([]);
-    });
-
-    it('edgeCasesForRange covers both ends, each end against the other, and identical random inputs', async () => {
-      const cases = edgeCasesForRange([0, 255]);
-      const pairs = cases.map((c) => [c.yTrue, c.yPred]);
-      expect(pairs).to.deep.include.members([[0, 0], [255, 255], [0, 255], [255, 0], ['random', 'same']]);
-      const refused = await checkLossPlugin({ name: logRatio, inputRange: [1, 0] }).then(() => undefined, (error: unknown) => error);
-      expect(String(refused)).to.match(/inputRange must be \[low, high\] with low < high/);
-    });
-
-    it("catches a loss that is infinite on identical inputs through the 'same' edge case", async () => {
-      const name = register('inverse-distance', InverseDistance);
-      const { ids, text } = await failingChecks({ name, inputRange: [0, 1], skip: ['gradient', 'reductions', 'determinism', 'shapes', 'serialization', 'memory'] });
-      expect(ids, text).to.deep.equal(['finite']);
-      expect(text).to.match(/on 'both at the low end'/);
-    });
-  });
-
   it('catches a wrong custom gradient', async () => {
     class WrongGradient implements LossPlugin {
       compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -243,58 +148,6 @@ describe('@losskit/testkit', () => {
     const { ids, text } = await failingChecks({ name: register('wrong-gradient', WrongGradient) });
     expect(ids, text).to.deep.equal(['gradient']);
     expect(text).to.match(/but central finite differences give .*\(tf\.customGrad\)/);
-  });
-
-  it('catches a schema that lets invalid options through', async () => {
-    class Scaled implements LossPlugin {
-      constructor(private readonly options: { scale: number }) {}
-      compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-        return tf.mul(squaredError(yTrue, yPred), this.options.scale);
-      }
-    }
-    // 'scale' must be positive, but the schema forgot to say so
-    const name = register('loose-schema', Scaled, { options: z.object({ scale: z.number().default(1) }) }, true);
-    const { ids, text } = await failingChecks({ name, validOptions: [{ scale: 2 }], invalidOptions: [{ scale: -1 }] });
-    expect(ids, text).to.deep.equal(['options']);
-    expect(text).to.match(/Invalid options \{"scale":-1\} were accepted/);
-  });
-
-  it('catches a schema that accepts any key, so misspelt options fall back silently', async () => {
-    class AnyOptions implements LossPlugin {
-      compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-        return squaredError(yTrue, yPred);
-      }
-    }
-    const name = register('any-options', AnyOptions, { options: z.record(z.string(), z.number()) });
-    const { ids, text } = await failingChecks({ name });
-    expect(ids, text).to.deep.equal(['options']);
-    expect(text).to.match(/__losskitTestkitUnknownOption.* were accepted/);
-  });
-
-  it('catches a default that breaks its own constraint', async () => {
-    class Scaled implements LossPlugin {
-      constructor(private readonly options: { scale: number }) {}
-      compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-        return tf.mul(squaredError(yTrue, yPred), this.options.scale);
-      }
-    }
-    const name = register('bad-default', Scaled, { options: z.object({ scale: z.number().positive().default(-1) }) }, true);
-    const { ids, text } = await failingChecks({ name });
-    expect(ids, text).to.include('options');
-    expect(text).to.match(/defaults \{"scale":-1\} .* are refused by its own schema/);
-  });
-
-  it('catches a default that does not survive JSON (a saved spec loads as something else)', async () => {
-    class Clipped implements LossPlugin {
-      constructor(private readonly options: { clip: number }) {}
-      compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-        return tf.minimum(squaredError(yTrue, yPred), this.options.clip);
-      }
-    }
-    const name = register('infinite-default', Clipped, { options: z.object({ clip: z.number().default(Infinity) }) }, true);
-    const { ids, text } = await failingChecks({ name, skip: ['options'] });
-    expect(ids, text).to.deep.equal(['serialization']);
-    expect(text).to.match(/changes through JSON/);
   });
 
   it('catches a non-deterministic loss', async () => {

@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Trainer, TrainerFileSystemError } from '@losskit/trainer';
 import { listCheckpoints, loadTrainerState, readTrainerManifest } from '@losskit/trainer/persistence';
-import { buildMlp, formulaData, makeTempDir } from './support/persistence-models.js';
+import { buildMlp, formulaData, useTempDirPerTest } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
 
@@ -66,13 +66,7 @@ async function withFault<T>(fault: Fault, dir: string, options: { tmpfsBytes?: n
 describe('file-system errors name the file and say what is intact', function () {
   this.timeout(60_000);
   let root: string;
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
-  beforeEach(() => {
-    root = makeTempDir('fs-errors');
-  });
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+  useTempDirPerTest('fs-errors', (made) => (root = made));
   after(() => console.log(`      (fault injection used: ${[...new Set(used)].join('; ')})`));
 
   const newTrainer = (inputs: number, hidden: number) =>

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCheckpoints, loadTrainerState, readTrainerManifest } from '@losskit/trainer/persistence';
-import { makeTempDir } from './support/persistence-models.js';
+import { useTempDirPerSuite } from './support/persistence-models.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/checkpointed-run.mjs', import.meta.url));
 const EPOCHS = 14;
@@ -98,11 +98,7 @@ async function assertNewestCheckpointLoads(dir: string): Promise<number> {
 describe('trainer persistence: a run killed with SIGKILL resumes to the same result', function () {
   this.timeout(120_000);
   let root: string;
-  before(async () => {
-    await tf.setBackend('cpu');
-    root = makeTempDir('kill');
-  });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  useTempDirPerSuite('kill', (made) => (root = made));
 
   it('survives kills during training and during checkpoint writes; the final history equals an uninterrupted run', async () => {
     const reference = path.join(root, 'uninterrupted');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SaveTargetError, Trainer } from '@losskit/trainer';
 import { listCheckpoints, readTrainerManifest } from '@losskit/trainer/persistence';
-import { buildMlp, deadPid, formulaData, makeTempDir, snapshotDir } from './support/persistence-models.js';
+import { buildMlp, deadPid, formulaData, snapshotDir, useTempDirPerTest } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
 
@@ -27,8 +27,8 @@ describe('save(dir) writes only over what losskit wrote', function () {
   this.timeout(60_000);
   let root: string;
   let trainer: Trainer;
+  useTempDirPerTest('save-rules', (made) => (root = made));
   before(async () => {
-    await tf.setBackend('cpu');
     trainer = new Trainer({ model: buildMlp(), optimizer: tf.train.adam(0.01), loss: 'mse', ...quiet });
     await trainer.ready();
   });
@@ -37,10 +37,6 @@ describe('save(dir) writes only over what losskit wrote', function () {
     trainer.optimizer.dispose();
     trainer.dispose();
   });
-  beforeEach(() => {
-    root = makeTempDir('save-rules');
-  });
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   async function expectRefusal(target: string, message: RegExp): Promise<void> {
     const before = tree(root);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Trainer } from '@losskit/trainer';
 import { readTrainerManifest } from '@losskit/trainer/persistence';
-import { buildMlp, deadPid, formulaData, makeTempDir } from './support/persistence-models.js';
+import { buildMlp, deadPid, formulaData, useTempDirPerTest } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
 
@@ -26,15 +26,11 @@ describe('Trainer.save records the seed; Trainer.load recovers a save killed bet
   this.timeout(60_000);
   let root: string;
   let data: { x: tf.Tensor2D; y: tf.Tensor2D };
-  before(async () => {
-    await tf.setBackend('cpu');
+  useTempDirPerTest('seed-recovery', (made) => (root = made));
+  before(() => {
     data = formulaData(40);
   });
   after(() => tf.dispose([data.x, data.y]));
-  beforeEach(() => {
-    root = makeTempDir('seed-recovery');
-  });
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   const fitOptions = { batchSize: 8, verbose: 0 as const };
   const newTrainer = () => new Trainer({ model: dropoutMlp(), optimizer: tf.train.adam(0.02), loss: 'mse', ...quiet });

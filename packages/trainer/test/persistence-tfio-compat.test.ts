@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadModelWithLoss, saveModelWithLoss, SaveTargetError, Trainer } from '@losskit/trainer';
-import { buildMlp, formulaData, makeTempDir } from './support/persistence-models.js';
+import { buildMlp, formulaData, useTempDirPerTest } from './support/persistence-models.js';
 import { disposeTrainer, memoryHandler, predictions } from './support/tfio.js';
 
 // The other ways a model travels with its loss: a plain tf.LayersModel compiled with a losskit
@@ -17,13 +17,7 @@ const fitOptions = { batchSize: 8, seed: 5, verbose: 0 as const };
 describe('plain models with their loss, and format 2 directories', function () {
   this.timeout(60_000);
   let dir: string;
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
-  beforeEach(() => {
-    dir = makeTempDir('tfio-compat');
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  useTempDirPerTest('tfio-compat', (made) => (dir = made));
 
   it('saveModelWithLoss / loadModelWithLoss: a plain model compiled with asTfjsLoss() round-trips with its loss, through a handler and a directory', async () => {
     const { x, y } = formulaData(32);

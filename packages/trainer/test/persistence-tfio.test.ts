@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileSystemIO, Trainer, TrainerFileError, TrainerInputError } from '@losskit/trainer';
-import { buildMlp, formulaData, makeTempDir } from './support/persistence-models.js';
+import { buildMlp, formulaData, useTempDirPerTest } from './support/persistence-models.js';
 import { copyOf, disposeTrainer, memoryHandler, predictions } from './support/tfio.js';
 
 // Trainer.save / Trainer.load through tf.io: any URL or handler, the losskit manifest inside the
@@ -32,13 +32,7 @@ async function serveDirectory(dir: string): Promise<{ url: string; close: () => 
 describe('Trainer.save / Trainer.load through tf.io (URLs and handlers)', function () {
   this.timeout(60_000);
   let dir: string;
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
-  beforeEach(() => {
-    dir = makeTempDir('tfio');
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  useTempDirPerTest('tfio', (made) => (dir = made));
 
   it('a custom handler round-trips the trainer: same predictions, losses by name, and training continues as if it never stopped', async () => {
     const { x, y } = formulaData(48);

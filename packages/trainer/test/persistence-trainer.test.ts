@@ -5,20 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileSystemIO, Trainer, TrainerFileError } from '@losskit/trainer';
 import { listCheckpoints } from '@losskit/trainer/persistence';
-import { buildMlp, deadPid, formulaData, makeTempDir } from './support/persistence-models.js';
+import { buildMlp, deadPid, formulaData, useTempDirPerTest } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
 
 describe('Trainer.save / Trainer.load / checkpoints', function () {
   this.timeout(60_000);
   let dir: string;
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
-  beforeEach(() => {
-    dir = makeTempDir('trainer-io');
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  useTempDirPerTest('trainer-io', (made) => (dir = made));
 
   it('training continued after Trainer.load matches training that never stopped (same seed)', async () => {
     const { x, y } = formulaData(48);

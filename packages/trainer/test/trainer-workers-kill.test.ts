@@ -5,11 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCheckpoints, loadTrainerState, readTrainerManifest } from '@losskit/trainer/persistence';
-import { makeTempDir } from './support/persistence-models.js';
+import { useTempDirPerSuite } from './support/persistence-models.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/workers-run.mjs', import.meta.url));
 const EPOCHS = 12;
@@ -36,11 +35,7 @@ function expectClose(actual: number[], expected: number[], what: string): void {
 describe('Trainer: workers and a killed process', function () {
   this.timeout(120_000);
   let root: string;
-  before(async () => {
-    await tf.setBackend('cpu');
-    root = makeTempDir('workers-kill');
-  });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  useTempDirPerSuite('workers-kill', (made) => (root = made));
 
   it('SIGKILL mid-fit with 2 workers leaves a loadable checkpoint; resuming on 1 worker continues the same run', async () => {
     const reference = path.join(root, 'uninterrupted');

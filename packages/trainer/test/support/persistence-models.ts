@@ -36,6 +36,37 @@ export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `losskit-${prefix}-`));
 }
 
+/**
+ * Mocha hooks for the enclosing describe: the cpu backend before its tests, and a new temporary
+ * directory for each test (handed to `receive`), removed after that test.
+ */
+export function useTempDirPerTest(prefix: string, receive: (dir: string) => void): void {
+  let dir: string | undefined;
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+  beforeEach(() => {
+    dir = makeTempDir(prefix);
+    receive(dir);
+  });
+  afterEach(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** The same with one temporary directory for the whole describe, removed after its tests. */
+export function useTempDirPerSuite(prefix: string, receive: (dir: string) => void): void {
+  let dir: string | undefined;
+  before(async () => {
+    await tf.setBackend('cpu');
+    dir = makeTempDir(prefix);
+    receive(dir);
+  });
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 /** Every file under `dir` with its bytes, to show that a failed load changed nothing. */
 export function snapshotDir(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
