@@ -43,7 +43,7 @@ describe('@losskit/wasm-training: strided GEMM (BatchMatMul, _FusedMatMul)', fun
     // [a, b] logical shapes (before transposition): blocking edges, broadcasting, rank 4, tiny
     const shapes: Array<[number[], number[]]> = [
       [[130, 300], [300, 13]],
-      [[70, 1100], [1100, 13]], // three k-blocks of 367, 367, 366
+      [[130, 1100], [1100, 13]], // two row blocks x three k-blocks of 367, 367, 366
       [[5, 520], [520, 9]],
       [[9, 40], [40, 2100]], // wider than two 1024-column blocks of B
       [[1, 7], [7, 1]],
@@ -136,9 +136,10 @@ describe('@losskit/wasm-training: strided GEMM (BatchMatMul, _FusedMatMul)', fun
       await useBackend('wasm');
       const backend = tf.engine().backend as unknown as { numDataIds(): number };
       const sentinelBefore = randomTensor([1000], 7);
-      const a = randomTensor([131, 301], 8);
-      const b = randomTensor([301, 29], 9);
-      const bias = randomTensor([29], 10);
+      // two row blocks, two k-blocks, and two column blocks of B (the first a full 1024): every part of the scratch in use
+      const a = randomTensor([131, 530], 8);
+      const b = randomTensor([530, 1030], 9);
+      const bias = randomTensor([1030], 10);
       const sentinelAfter = randomTensor([1000], 11);
       const expected = [await sentinelBefore.data(), await sentinelAfter.data()].map((d) => Array.from(d));
       const run = () => {
