@@ -69,16 +69,38 @@ export async function rate(step, { warmup = 2, minSteps = 3, minSeconds = 3 } = 
 }
 
 /**
- * PyTorch's samples/s on all cores for the MLP and the conv autoencoder (bench/torch-reference.py),
- * when torch imports with LOSSKIT_TORCH_PYTHON (else python3); otherwise { skipped: why }.
+ * PyTorch's samples/s on `threads` threads (default: all cores) for the MLP and the conv
+ * autoencoder (bench/torch-reference.py), when torch imports with LOSSKIT_TORCH_PYTHON (else
+ * python3); otherwise { skipped: why }.
  */
-export function torchFigures(mlpBatchSize, aeBatchSize) {
+export function torchFigures(mlpBatchSize, aeBatchSize, threads = undefined) {
   const python = process.env.LOSSKIT_TORCH_PYTHON ?? 'python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { skipped: `torch does not import with ${python} (pip install torch, CPU wheel; or set LOSSKIT_TORCH_PYTHON)` };
   const script = fileURLToPath(new URL('torch-reference.py', import.meta.url));
-  const r = spawnSync(python, [script, String(mlpBatchSize), String(aeBatchSize), '4'], { encoding: 'utf8', timeout: 300000 });
+  const args = [script, String(mlpBatchSize), String(aeBatchSize), '4', ...(threads === undefined ? [] : [String(threads)])];
+  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 300000 });
   const line = (r.stdout ?? '').trim().split('\n').pop();
   if (r.status !== 0 || !line?.startsWith('{')) return { skipped: `the torch reference failed: ${(r.stderr ?? '').trim().split('\n').pop()}` };
   return JSON.parse(line);
+}
+
+/**
+ * How much PyTorch itself gains from a second thread on the same models and batches: runs on
+ * 1, 2, 2 and 1 threads (so a drift of the machine favours neither), each ratio the geometric
+ * mean of the two pairs. The reference for what two cores of this machine give at that moment;
+ * also the mean 2-thread figures. { skipped: why } without torch.
+ */
+export function torchThreadScaling(mlpBatchSize, aeBatchSize) {
+  const runs = [1, 2, 2, 1].map((threads) => torchFigures(mlpBatchSize, aeBatchSize, threads));
+  const skipped = runs.find((r) => r.skipped);
+  if (skipped) return { skipped: skipped.skipped };
+  const [one1, two1, two2, one2] = runs;
+  const ratio = (key) => Math.sqrt((two1[key] / one1[key]) * (two2[key] / one2[key]));
+  const mean = (a, b, key) => (a[key] + b[key]) / 2;
+  return {
+    torch: one1.torch, mlp_ratio: ratio('mlp_sps'), ae_ratio: ratio('ae_sps'),
+    one_thread: { mlp_sps: mean(one1, one2, 'mlp_sps'), ae_sps: mean(one1, one2, 'ae_sps') },
+    two_threads: { threads: 2, torch: one1.torch, mlp_sps: mean(two1, two2, 'mlp_sps'), ae_sps: mean(two1, two2, 'ae_sps') },
+  };
 }

@@ -1,6 +1,7 @@
-"""PyTorch reference for bench/wasm-matmul.bench.mjs: the MLP 784-512-512-10 and the conv
-autoencoder, trained on all cores, samples/s as one JSON line. Optional: the benchmark runs it
-only when torch imports; nothing in the test suite or CI needs Python."""
+"""PyTorch reference for bench/wasm-matmul.bench.mjs and bench/parallel.bench.mjs: the MLP
+784-512-512-10 and the conv autoencoder, trained on all cores (or on the thread count given as
+the fourth argument), samples/s as one JSON line. Optional: the benchmarks run it only when
+torch imports; nothing in the test suite or CI needs Python."""
 import json
 import os
 import sys
@@ -9,8 +10,6 @@ import time
 import torch
 from torch import nn
 
-threads = os.cpu_count() or 1
-torch.set_num_threads(threads)
 torch.manual_seed(0)
 
 
@@ -54,5 +53,7 @@ def ae_sps(batch, seconds):
 
 if __name__ == '__main__':
     mlp_batch, ae_batch, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else (os.cpu_count() or 1)
+    torch.set_num_threads(threads)
     print(json.dumps({'threads': threads, 'torch': torch.__version__,
                       'mlp_sps': mlp_sps(mlp_batch, seconds), 'ae_sps': ae_sps(ae_batch, seconds)}))
