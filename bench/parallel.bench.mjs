@@ -125,7 +125,7 @@ for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
     loadavg_before: loadBefore.map((v) => round(v, 2)), loadavg_after: os.loadavg().map((v) => round(v, 2)), cores: os.availableParallelism(),
     two_thread_gemm_scaling_before_after: [round(probeBefore.two_thread_gemm_scaling, 2), round(probeAfter.two_thread_gemm_scaling, 2)],
     zero_exchange_ceilings: ceilings.map((e) => round(e.ceiling, 3)), ratio_to_mean_ceiling: round(ratio / mean(ceilings.map((e) => e.ceiling)), 3),
-    ceiling_step_ms_one_thread_two_threads: ceilings.map((e) => [round(e.one_thread_ms, 2), round(e.two_threads_ms, 2)]),
+    ceiling_step_ms_one_thread_two_threads_half_alone: ceilings.map((e) => [round(e.one_thread_ms, 2), round(e.two_threads_ms, 2), round(e.half_alone_ms, 2)]),
   }));
   tf.dispose([x, y, ...weights]);
 }

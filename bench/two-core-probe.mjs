@@ -95,14 +95,18 @@ export async function twoThreadGemmScaling() {
   }
 }
 
-/** { one_thread_ms, two_threads_ms, ceiling }: a whole-batch step alone vs the slower of two concurrent half-batch steps. */
+/**
+ * { one_thread_ms, two_threads_ms, ceiling, half_alone_ms }: a whole-batch step alone vs the
+ * slower of two concurrent half-batch steps; and a half-batch step alone (what is fixed per step).
+ */
 export async function zeroExchangeCeiling(caseName, batch, reps) {
   const whole = await trainingLoop(caseName, batch);
   const half = await trainingLoop(caseName, batch / 2);
   try {
+    const halfAlone = half.run(reps);
     const { alone, ours, theirs } = await aloneAndConcurrent(whole, half, { kind: 'training', caseName, rows: batch / 2, reps });
     const slower = Math.max(ours, theirs);
-    return { one_thread_ms: alone, two_threads_ms: slower, ceiling: alone / slower };
+    return { one_thread_ms: alone, two_threads_ms: slower, ceiling: alone / slower, half_alone_ms: halfAlone };
   } finally {
     whole.dispose();
     half.dispose();
