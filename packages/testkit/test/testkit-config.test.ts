@@ -83,6 +83,12 @@ describe('@losskit/testkit: config it cannot follow is refused', () => {
     expect(report.results.length).to.be.above(5);
   });
 
+  it('a loss that is NaN on the default random inputs fails reductions saying so, not "NaN, expected NaN"', async () => {
+    const report = await checkLossPlugin({ name: bce }, { only: ['reductions'], throwOnFailure: false });
+    expect(report.failed.map((r) => r.id)).to.deep.equal(['reductions']);
+    expect(report.failed[0]!.message).to.contain('y_pred from [-1,1]').and.contain('set valueRange or inputRange').and.not.contain('expected NaN');
+  });
+
   it('refuses a valueRange in neither form, or an empty range, showing the forms it takes', async () => {
     const notARange = { name: bce, valueRange: 0.5 } as unknown as LossPluginTestConfig;
     expect(await refusal(() => checkLossPlugin(notARange))).to.contain('[low, high] (both inputs) or { yTrue: [low, high], yPred: [low, high] }');
