@@ -17,6 +17,8 @@ import type { ArtifactsManifest } from './schemas.js';
 export interface LoadedTrainerState {
   /** The directory, URL or handler it was loaded from (for messages). */
   dir: string;
+  /** The file (or location) holding the manifest: losses, lossWeights and metrics are its fields. */
+  manifestFile: string;
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
   lossSpecs: SavedLossSpecs;
@@ -189,6 +191,7 @@ export async function loadedState(state: SavedState): Promise<LoadedTrainerState
   const { manifest } = state;
   return {
     dir: state.labels.dir,
+    manifestFile: state.labels.manifest,
     model,
     optimizer,
     lossSpecs: manifest.losses as SavedLossSpecs,
