@@ -59,6 +59,13 @@ describe('saved losses, lossWeights and metrics are reported as fields of the fi
     editJson(path.join(ckpt, 'r1', 'epoch-000001', 'losskit.json'), (json) => (json.losses.options = { bogus: PLANTED }));
     const resumed = newTrainer();
     await expectRefusal(() => resumed.fit(x, y, { epochs: 2, batchSize: 2, resume: true, checkpoint: { dir: ckpt, runId: 'r1' } }), /epoch-000001\/losskit\.json: losses: the saved options/);
+    // A checkpoint of other losses than the trainer's is named by loss names, not by the saved spec's values.
+    editJson(path.join(ckpt, 'r1', 'epoch-000001', 'losskit.json'), (json) => (json.losses = { ...json.losses, options: {}, reduction: 'sum' }));
+    const other = await expectRefusal(
+      () => resumed.fit(x, y, { epochs: 2, batchSize: 2, resume: true, checkpoint: { dir: ckpt, runId: 'r1' } }),
+      /epoch-000001\/losskit\.json: the checkpoint's losses \('mse'\) differ from this trainer's \('mse'\) in their names, options, weights or reductions/,
+    );
+    expect(other.message, 'no saved spec quoted').not.to.match(/reduction"|\{/);
     freeTrainer(resumed);
     freeTrainer(trainer);
     tf.dispose([x, y]);

@@ -23,6 +23,11 @@ function singleSpecsIn(spec: SavedLossSpec): SavedSingleLossSpec[] {
   return isSumSpec(spec) ? spec.sum : [spec];
 }
 
+/** The loss names of a loss option, for messages: names a save holds are checked as registered before they are shown. */
+export function lossNamesIn(losses: SavedLossSpecs): string {
+  return [...new Set(savedSpecsIn(losses).flatMap(singleSpecsIn).map((single) => `'${single.name}'`))].join(', ');
+}
+
 /**
  * Makes every saved loss name resolvable before any tensor is made: the application's
  * `plugins` first, then discovery of conventionally named packages, then a clear error naming

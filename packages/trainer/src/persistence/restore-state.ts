@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SavedState } from './artifacts.js';
 import { TrainerFileError } from './errors.js';
-import { specsWithoutPackages } from './loss-check.js';
+import { lossNamesIn, specsWithoutPackages } from './loss-check.js';
 import type { HistoryRecord, SavedLossSpecs } from './manifest.js';
 import { applyOptimizerState, checkSavedOptimizer, createOptimizer, decodeOptimizerState, type NamedTensor } from './optimizer-state.js';
 import { checkOptimizerSlots } from './optimizer-slots.js';
@@ -73,9 +73,11 @@ export async function restoreInto(target: RestoreTarget, state: SavedState): Pro
   const savedLosses = specsWithoutPackages(manifest.losses);
   const currentLosses = specsWithoutPackages(target.lossSpecs);
   if (savedLosses !== currentLosses) {
+    // Names only: the saved specs' options and weights are the file's contents.
     throw new TrainerFileError(
-      `The checkpoint ${dir} was written with losses ${savedLosses}, but this trainer uses ${currentLosses}. ` +
-        `Resume with the same loss, or use another checkpoint directory.`,
+      `${state.labels.manifest}: the checkpoint's losses (${lossNamesIn(manifest.losses as SavedLossSpecs)}) differ from this trainer's ` +
+        `(${lossNamesIn(target.lossSpecs as SavedLossSpecs)}) in their names, options, weights or reductions. ` +
+        `Resume with the losses the run was started with, or use another checkpoint directory.`,
     );
   }
   const className = target.optimizer.getClassName();
