@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Trainer } from '@losskit/trainer';
 import { useTempDirPerTest } from './support/persistence-models.js';
-import { dropOptimizerSlots, editJson, expectRefusal, freeTrainer, newTrainer, smallData, trainerValues, writeSave } from './support/corrupt-saves.js';
+import { dropOptimizerSlots, editJson, expectRefusal, freeTrainer, newTrainer, PLANTED, smallData, trainerValues, writeSave } from './support/corrupt-saves.js';
 
 /**
  * A save whose model weights or optimizer slots do not fit is refused before anything is
@@ -82,6 +82,16 @@ describe('restoring a save checks weights and optimizer slots before touching an
       });
     }
     await expectRefusal(() => Trainer.load(dir, { verbose: false }), /optimizer\.weights\[1\] must be a float32 slot of shape \[3, 2\] for the trainable variable/);
+  });
+
+  it('load: a topology or weights TF.js refuses are named by the file and field, the TF.js message (which quotes them) kept as the cause', async () => {
+    const layer = await writeSave(path.join(root, 'layer'));
+    editJson(path.join(layer, 'model.json'), (json) => (json.modelTopology.config.layers[0].class_name = PLANTED));
+    const built = await expectRefusal(() => Trainer.load(layer, { verbose: false }), /layer\/model\.json: modelTopology cannot be built by TF\.js \(\w+\): it names a layer class that is not registered/);
+    expect(String((built as { cause?: Error }).cause?.message)).to.include(PLANTED);
+    const kernel = await writeSave(path.join(root, 'kernel'));
+    editJson(path.join(kernel, 'model.json'), (json) => (json.weightsManifest[0].weights[0].shape = [2, 3]));
+    await expectRefusal(() => Trainer.load(kernel, { verbose: false }), /kernel\/model\.json: the weights in weightsManifest do not fit the model its modelTopology describes/);
   });
 
   it('every optimizer losskit saves passes the checks and trains on after a load, saved before its first step and after it', async () => {

@@ -139,7 +139,14 @@ export async function buildModel(state: ModelParts): Promise<tf.LayersModel> {
   try {
     model = await tf.models.modelFromJSON({ modelTopology: state.artifacts.modelTopology } as never);
   } catch (error) {
-    throw new TrainerFileError(`${modelFile} holds a model topology TF.js cannot build (${(error as Error).message}); the file is corrupt.`);
+    // TF.js's message quotes the topology (the unknown class name, the layer config): kept as the cause only.
+    throw Object.assign(
+      new TrainerFileError(
+        `${modelFile}: modelTopology cannot be built by TF.js (${(error as Error)?.name}): it names a layer class that is not registered ` +
+          '(register custom layers with tf.serialization.registerClass before loading) or a layer config is corrupt.',
+      ),
+      { cause: error },
+    );
   }
   if (!(model instanceof tf.LayersModel)) {
     throw new TrainerFileError(`${modelFile} does not describe a layers model; the file is corrupt.`);
@@ -155,7 +162,10 @@ export async function buildModel(state: ModelParts): Promise<tf.LayersModel> {
   } catch (error) {
     model.dispose();
     if (error instanceof TrainerFileError) throw error;
-    throw new TrainerFileError(`The weights in ${state.labels.dir} do not fit the model in ${modelFile} (${(error as Error).message}); the files are corrupt.`);
+    throw Object.assign(
+      new TrainerFileError(`${modelFile}: the weights in weightsManifest do not fit the model its modelTopology describes (${(error as Error)?.name}); the files are corrupt.`),
+      { cause: error },
+    );
   }
   return model;
 }
