@@ -29,6 +29,7 @@ export { candidatePackages, isValidLossName, isValidPackageName, LOSS_NAME_PATTE
 export { InvalidLossNameError } from './loss-name-rule.js';
 export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction } from './reduction.js';
 export type { ResolvedLoss, LossTerm, ReducedWithTerms } from './resolved-loss.js';
+export { LossInputError } from './loss-inputs.js';
 export { LossNotPreparedError } from './resolved-loss.js';
 export { isSumSpec, lossNamesIn } from './spec.js';
 // The Keras 3 catalog: names, owners, and the Keras helpers plugins may share.
