@@ -35,19 +35,30 @@ export class UnknownLossError extends LossKitError {
     readonly lossName: string,
     readonly registered: readonly string[],
     readonly suggestion: string | undefined,
-    readonly packageToInstall: string,
+    /**
+     * The package that would provide the name by convention; undefined when no package can
+     * (the name is not lowercase kebab-case, e.g. '../evil' or 'mean_sqared_error').
+     */
+    readonly packageToInstall: string | undefined,
     /** True when `packageToInstall` is known to provide the name (a first-party loss not loaded). */
     readonly firstParty = false,
   ) {
     const didYouMean = suggestion ? ` Did you mean '${suggestion}'?` : '';
     const known = registered.length ? registered.join(', ') : '(none)';
     super(
-      firstParty
+      firstParty && packageToInstall
         ? `Loss '${lossName}' is provided by ${packageToInstall}, which is not loaded. ${howToLoad(packageToInstall)}`
-        : `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}. ${howToAdd(lossName, packageToInstall)}`,
+        : `Unknown loss '${lossName}'.${didYouMean} Registered losses: ${known}.` +
+            (packageToInstall ? ` ${howToAdd(lossName, packageToInstall)}` : ` ${NO_PACKAGE}`),
     );
   }
 }
+
+// An install hint for a name no package can provide ('pnpm add @losskit/loss-../evil') sends
+// users after a package that cannot exist: say why instead.
+const NO_PACKAGE =
+  'No plugin package can provide this name: plugin loss names are lowercase kebab-case ' +
+  "(e.g. 'huber', 'focal-loss', '@acme/ssim'), and only such names are looked up as packages.";
 
 // Node's core imports conventionally named packages by itself once installed; a browser bundle
 // only has the plugins the application imported.

@@ -6,6 +6,7 @@ import { NameTable } from './name-table.js';
 import { firstPartyNames, firstPartyOwner } from './catalog/names.js';
 import { defaultOptions, isEmptyRecord, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';
+import { assertLossName } from './loss-name-rule.js';
 import type { LossMetadata, LossPlugin } from './plugin.js';
 import { NamedSpecCache } from './named-spec-cache.js';
 import { isKerasLossConfig } from './catalog/keras-config.js';
@@ -82,8 +83,11 @@ export class LossRegistry {
    * Registers a plugin under its canonical name and aliases. A name another registration holds,
    * or a first-party name (Keras's catalog, the seed's 'mse') another package owns, needs
    * `override: true`; an override then holds the name whichever of the two is imported first.
+   * The canonical name must be lowercase kebab-case (InvalidLossNameError); aliases may be
+   * spelt any way (Keras's 'mean_squared_error', TF.js's 'meanSquaredError').
    */
   register(entry: RegisteredLoss): void {
+    assertLossName(entry.meta.name, entry.owner);
     this.namedSpecs.clear();
     this.names.register(entry);
   }
@@ -117,7 +121,7 @@ export class LossRegistry {
     if (entry) return entry;
     const owner = firstPartyOwner(name);
     if (owner) throw new UnknownLossError(name, this.list(), undefined, owner.package, true);
-    throw new UnknownLossError(name, this.list(), this.closestName(name), conventionalPackageName(name));
+    throw new UnknownLossError(name, this.list(), this.closestName(name), candidatePackages(name)[0]);
   }
 
   /** Lets discovery offer the loss names of installed, not yet imported plugin packages as suggestions. */
@@ -267,7 +271,9 @@ interface SumPosition {
 
 /**
  * The package a loss is expected in, by convention: `@losskit/loss-<name>`, or
- * `@<scope>/losskit-loss-<name>` for a scoped name `@<scope>/<name>`.
+ * `@<scope>/losskit-loss-<name>` for a scoped name `@<scope>/<name>`. For a name that is not
+ * lowercase kebab-case this is only a lowercased guess that discovery never imports
+ * (candidatePackages gives none): UnknownLossError then names no package.
  */
 export function conventionalPackageName(name: string): string {
   return candidatePackages(name)[0] ?? `@losskit/loss-${name.replace(/^@[^/]+\//, '').toLowerCase()}`;

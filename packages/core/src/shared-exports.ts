@@ -26,6 +26,7 @@ export { getLossRegistry } from './global-registry.js';
 export { PluginLoadError, type DiscoveryOptions, type LoadedPlugin } from './plugin-load-error.js';
 export { pluginDiscoveryMode, type PluginDiscoveryMode } from './discovery-mode.js';
 export { candidatePackages, isValidLossName, isValidPackageName, LOSS_NAME_PATTERN } from './plugin-names.js';
+export { InvalidLossNameError } from './loss-name-rule.js';
 export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction } from './reduction.js';
 export type { ResolvedLoss, LossTerm, ReducedWithTerms } from './resolved-loss.js';
 export { LossInputError } from './loss-inputs.js';

@@ -1,6 +1,8 @@
 import { LossKitError } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs';
-import { normalizeConfig, type CheckId, type LossPluginTestConfig } from './config.js';
+import { CHECK_IDS, normalizeConfig, type CheckId, type LossPluginTestConfig } from './config.js';
+import { checkIds, checkKnownKeys } from './config-check.js';
+import { TestkitUsageError } from './errors.js';
 import { CheckContext } from './context.js';
 import { errorMessage, errorName } from './failure.js';
 import { LOSS_CHECKS, type LossCheck } from './checks/index.js';
@@ -31,6 +33,8 @@ export class LossPluginCheckError extends LossKitError {
   }
 }
 
+const CHECK_OPTION_KEYS = ['only', 'throwOnFailure'] as const satisfies readonly (keyof CheckOptions)[];
+
 export interface CheckOptions {
   /** Run only these checks. */
   only?: readonly CheckId[];
@@ -38,10 +42,23 @@ export interface CheckOptions {
   throwOnFailure?: boolean;
 }
 
-/** The checks a config selects, for runners that report each one separately. */
+/**
+ * The checks a config selects, for runners that report each one separately. Unknown ids in
+ * `skip` or `only`, and a selection of no check at all, are errors: a run that checks nothing
+ * would report a plugin as passing.
+ */
 export function selectChecks(config: LossPluginTestConfig, only?: readonly CheckId[]): LossCheck[] {
+  checkIds(config.skip, CHECK_IDS, 'config.skip');
+  checkIds(only, CHECK_IDS, 'only');
   const skip = new Set(config.skip ?? []);
-  return LOSS_CHECKS.filter((check) => !skip.has(check.id) && (!only || only.includes(check.id)));
+  const selected = LOSS_CHECKS.filter((check) => !skip.has(check.id) && (!only || only.includes(check.id)));
+  if (selected.length === 0) {
+    throw new TestkitUsageError(
+      `@losskit/testkit: no check left to run for '${config.name}' (only: ${JSON.stringify(only ?? null)}, ` +
+        `skip: ${JSON.stringify(config.skip ?? [])}); name at least one of ${CHECK_IDS.join(', ')} in only and not in skip.`,
+    );
+  }
+  return selected;
 }
 
 /** Runs one check and returns its result; never throws for a failing plugin. */
@@ -70,6 +87,7 @@ export async function runCheck(check: LossCheck, config: LossPluginTestConfig): 
  */
 export async function checkLossPlugin(config: LossPluginTestConfig, options: CheckOptions = {}): Promise<CheckReport> {
   normalizeConfig(config);
+  checkKnownKeys(options, CHECK_OPTION_KEYS, 'the options of checkLossPlugin');
   const results: CheckResult[] = [];
   for (const check of selectChecks(config, options.only)) results.push(await runCheck(check, config));
   const failed = results.filter((result) => !result.passed);

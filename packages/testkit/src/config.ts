@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { DependencyContainer } from '@losskit/core';
+import { checkConfigKeys, checkIds, checkRange, valueRanges, type ValueRangeConfig } from './config-check.js';
 import { TestkitUsageError } from './errors.js';
 
 /** The checks the kit runs, in order. */
@@ -62,8 +63,11 @@ export interface LossPluginTestConfig {
   invalidOptions?: readonly Record<string, unknown>[];
   /** Shapes of y_true and y_pred, batch first. Default: [[4, 3], [2, 5], [3, 2, 4]]. */
   inputs?: readonly (readonly number[])[];
-  /** Ranges random inputs are drawn from. Default: [-1, 1] for both. */
-  valueRange?: { yTrue?: readonly [number, number]; yPred?: readonly [number, number] };
+  /**
+   * Ranges random inputs are drawn from: `[low, high]` for both, or `{ yTrue?, yPred? }`.
+   * Default: inputRange, else [-1, 1], for both.
+   */
+  valueRange?: ValueRangeConfig;
   /**
    * The range a loss's inputs must lie in (images in [0, maxVal], probabilities in [0, 1]).
    * When set, random inputs are drawn from it and the default edge cases are taken inside it
@@ -124,10 +128,23 @@ export function edgeCasesForRange([low, high]: readonly [number, number]): EdgeC
   ];
 }
 
-export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig {
+/**
+ * Refuses a config the kit cannot follow (no name, unknown keys or check ids, malformed
+ * ranges). Reads only plain data: `container` may be a getter that builds a network lazily,
+ * and describeLossPlugin calls this when mocha loads the file, before any backend is ready.
+ */
+export function validateConfig(config: LossPluginTestConfig): void {
   if (!config || typeof config.name !== 'string' || !config.name) {
     throw new TestkitUsageError('@losskit/testkit: the config needs the name of the loss to check, e.g. { name: "huber" }.');
   }
+  checkConfigKeys(config);
+  checkIds(config.skip, CHECK_IDS, 'config.skip');
+  valueRanges(config.valueRange, config.inputRange === undefined ? [-1, 1] : checkRange(config.inputRange, 'inputRange'));
+}
+
+export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig {
+  validateConfig(config);
+  const inputRange = config.inputRange;
   return {
     name: config.name,
     aliases: config.aliases,
@@ -135,11 +152,8 @@ export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig 
     validOptions: config.validOptions ?? [],
     invalidOptions: config.invalidOptions ?? [],
     inputs: config.inputs ?? [[4, 3], [2, 5], [3, 2, 4]],
-    valueRange: {
-      yTrue: config.valueRange?.yTrue ?? config.inputRange ?? [-1, 1],
-      yPred: config.valueRange?.yPred ?? config.inputRange ?? [-1, 1],
-    },
-    edgeCases: config.edgeCases ?? (config.inputRange ? edgeCasesForRange(checkedRange(config.inputRange)) : DEFAULT_EDGE_CASES),
+    valueRange: valueRanges(config.valueRange, inputRange ?? [-1, 1]),
+    edgeCases: config.edgeCases ?? (inputRange ? edgeCasesForRange(inputRange) : DEFAULT_EDGE_CASES),
     perSampleShape: config.perSampleShape ?? ((shape) => shape.slice(0, -1)),
     reference: config.reference,
     container: config.container,
@@ -156,11 +170,4 @@ export function normalizeConfig(config: LossPluginTestConfig): NormalizedConfig 
     seed: config.seed ?? 20240607,
     skip: config.skip ?? [],
   };
-}
-
-function checkedRange(range: readonly [number, number]): readonly [number, number] {
-  if (!Array.isArray(range) || range.length !== 2 || !(range[0] < range[1])) {
-    throw new TypeError(`@losskit/testkit: inputRange must be [low, high] with low < high, got ${JSON.stringify(range)}.`);
-  }
-  return range;
 }

@@ -1,5 +1,6 @@
 import { LossPluginCheckFailedError, TestkitUsageError } from './errors.js';
-import type { CheckId, LossPluginTestConfig } from './config.js';
+import { validateConfig, type CheckId, type LossPluginTestConfig } from './config.js';
+import { checkKnownKeys } from './config-check.js';
 import { runCheck, selectChecks } from './check-plugin.js';
 
 interface MochaGlobals {
@@ -13,8 +14,13 @@ interface MochaGlobals {
  */
 export function describeLossPlugin(config: LossPluginTestConfig, options: { only?: readonly CheckId[] } = {}): void {
   const { describe, it } = mochaGlobals();
+  // A config that cannot run as written fails here, when mocha loads the file, rather than
+  // producing fewer (or no) tests that pass.
+  validateConfig(config);
+  checkKnownKeys(options, ['only'], 'the options of describeLossPlugin');
+  const checks = selectChecks(config, options.only);
   describe(`loss plugin '${config.name}' (@losskit/testkit)`, () => {
-    for (const check of selectChecks(config, options.only)) {
+    for (const check of checks) {
       it(check.title, async () => {
         const result = await runCheck(check, config);
         if (!result.passed) {

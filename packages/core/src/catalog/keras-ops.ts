@@ -65,8 +65,12 @@ export function assertSameShapeAfterRankFix(lossName: string, yTrue: readonly nu
   );
 }
 
-/** The axis a (possibly negative) axis option refers to, checked against the rank. */
-export function canonicalAxis(lossName: string, axis: number, rank: number): number {
+/**
+ * The axis a (possibly negative) axis option refers to, checked against the rank.
+ * `defaultAxis` gives the loss's default for the message (read only when refusing): -1, the
+ * class axis, for most losses; null, every axis, for dice and tversky.
+ */
+export function canonicalAxis(lossName: string, axis: number, rank: number, defaultAxis: () => unknown = () => -1): number {
   const resolved = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(axis) || resolved < 0 || resolved >= rank) {
     throw new ShapeMismatchError(`Loss '${lossName}': axis ${axis} is out of range for inputs of rank ${rank}.`);
@@ -74,10 +78,17 @@ export function canonicalAxis(lossName: string, axis: number, rank: number): num
   if (resolved === 0 && rank > 1) {
     throw new ShapeMismatchError(
       `Loss '${lossName}': axis ${axis} is the batch axis; losskit computes one value per sample, so the ` +
-        `reduced axis must be another one (the default, -1, is the class axis).`,
+        `reduced axis must be another one (${describeDefaultAxis(defaultAxis())}).`,
     );
   }
   return resolved;
+}
+
+function describeDefaultAxis(axis: unknown): string {
+  if (axis === null) {
+    return "e.g. [1, 2, 3] for images [batch, height, width, channels]; the default, null like Keras's None, sums over every axis including the batch, giving one value per batch";
+  }
+  return `the default, ${JSON.stringify(axis)}, is the class axis`;
 }
 
 /** jnp.logaddexp: max + log1p(exp(-|a - b|)). */

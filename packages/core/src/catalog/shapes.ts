@@ -1,4 +1,5 @@
 import { ShapeMismatchError } from '../errors.js';
+import { defaultOptions } from '../options.js';
 import type { CatalogEntry } from './entries.js';
 import { assertSameShapeAfterRankFix, canonicalAxis } from './keras-ops.js';
 
@@ -31,13 +32,14 @@ export function checkShapes(
       case 'any':
         break;
     }
-    checkAxes(name, options.axis, Math.max(yTrue.length, yPred.length));
+    checkAxes(entry, options.axis, Math.max(yTrue.length, yPred.length));
   }
 }
 
-function checkAxes(name: string, axis: unknown, rank: number): void {
+function checkAxes(entry: CatalogEntry, axis: unknown, rank: number): void {
   if (axis === undefined || axis === null) return;
-  for (const one of Array.isArray(axis) ? axis : [axis]) canonicalAxis(name, one as number, rank);
+  const defaultAxis = () => defaultOptions(entry.options)?.axis;
+  for (const one of Array.isArray(axis) ? axis : [axis]) canonicalAxis(entry.name, one as number, rank, defaultAxis);
 }
 
 function assertSparseLabels(name: string, yTrue: readonly number[], yPred: readonly number[]): void {

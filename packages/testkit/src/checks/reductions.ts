@@ -24,6 +24,15 @@ export const reductionsCheck: LossCheck = {
           const { yTrue, yPred } = context.randomInputs(shape, 29);
           const perSample = resolved.perSample(yTrue, yPred);
           const values = Array.from(perSample.dataSync());
+          // Comparing NaN with NaN would read "value 0 is NaN, expected NaN (atol NaN)": say why instead.
+          const bad = values.findIndex((value) => !Number.isFinite(value));
+          if (bad >= 0) {
+            const { yTrue: rangeTrue, yPred: rangePred } = config.valueRange;
+            fail(
+              `per-sample value ${bad} is ${values[bad]} on random inputs (y_true from [${rangeTrue}], y_pred from [${rangePred}]), ` +
+                `so the reductions cannot be compared: set valueRange or inputRange to the inputs the loss is defined for.`,
+            );
+          }
           const trailing = values.length / batch;
           for (const weights of [undefined, sampleWeights]) {
             const weightTensor = weights ? tf.tensor1d(weights) : undefined;
