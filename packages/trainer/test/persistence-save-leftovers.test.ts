@@ -133,7 +133,6 @@ describe('save keeps what an interrupted save left until its own copy is in plac
         const loaded = await Trainer.load(dir, quiet);
         expect(loaded.epochsCompleted).to.be.oneOf([1, 2]);
         loaded.model.dispose();
-        loaded.optimizer.dispose();
         loaded.dispose();
       }
       expect(tf.memory().numTensors).to.equal(tensors);
