@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { TrainerInputError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { checkKeys } from '../options/strict.js';
 import { checkRunId, cleanCheckpointLeftovers, latestCheckpoint, newRunId, writeCheckpoint, type CheckpointOptions } from './checkpoints.js';
 import { restoreInto, readSavedState, type RestoreTarget } from './restore.js';
 import { acquireRunLock, type HeldLock } from './run-lock.js';
@@ -65,10 +66,15 @@ export async function openCheckpointRun(
   }
 }
 
+// A Record over the interface's keys: a key added to CheckpointOptions but not here fails to compile.
+const CHECKPOINT_KEYS: Readonly<Record<keyof CheckpointOptions, true>> = { dir: true, everyEpochs: true, keep: true, runId: true };
+
 function checkCheckpointOptions(options: CheckpointOptions): { everyEpochs: number; keep: number } {
   if (!options || typeof options !== 'object' || typeof options.dir !== 'string' || !options.dir) {
     throw new TrainerInputError("fit: checkpoint needs a directory, e.g. checkpoint: { dir: 'runs/ckpt' }.");
   }
+  // Before the lock or any file: a typo (`kep`) would otherwise run with the default.
+  checkKeys(options, Object.keys(CHECKPOINT_KEYS), 'fit: checkpoint');
   const everyEpochs = options.everyEpochs ?? 1;
   const keep = options.keep ?? 3;
   if (!Number.isInteger(everyEpochs) || everyEpochs < 1) {

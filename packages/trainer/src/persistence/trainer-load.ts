@@ -9,6 +9,7 @@ import { loadTrainerState } from './restore.js';
 import { acquireRunLock } from './run-lock.js';
 import { METADATA_KEY } from './artifacts.js';
 import { lstatIfExists } from './durable-fs.js';
+import { checkLoadOptions } from './load-options.js';
 import { fileSystemIO, MODEL_JSON } from './fs-model-io.js';
 import { loadTrainerFrom } from './io-persistence.js';
 import { READ_LIMITS } from './limits.js';
@@ -53,6 +54,7 @@ export async function resumeTrainer<T extends LoadableTrainer>(
   options: TrainerLoadOptions & { runId?: string },
   build: (options: RestoredTrainerOptions) => T,
 ): Promise<T> {
+  checkLoadOptions(options, 'Trainer.resume');
   const { runId, ...loadOptions } = options;
   const latest = await latestCheckpoint(root, runId);
   if (!latest) {
