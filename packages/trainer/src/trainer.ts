@@ -84,6 +84,8 @@ export class Trainer {
   private checkpointRun: CheckpointRun | undefined;
   /** The seed the last fit used (given, or drawn for it); `save` records it. */
   private lastFitSeed: number | string | undefined;
+  /** Whether `dispose` frees the optimizer: the trainer made it (from a name, or Trainer.load built it). */
+  private ownsOptimizer: boolean;
 
   constructor(private readonly options: TrainerOptions) {
     checkTrainerOptions(options);
@@ -92,6 +94,7 @@ export class Trainer {
     // A Sequential model builds its inner graph (input/output names) lazily, on first use.
     if (this.model instanceof tf.Sequential && this.model.inputNames.length === 0 && this.model.inputs.length > 0) this.model.build();
     this.optimizer = resolveOptimizer(options.optimizer);
+    this.ownsOptimizer = typeof options.optimizer === 'string';
     this.logger = pickLogger(options.logger, this.verbose);
     this.constructorOptions = {
       optimizer: typeof options.optimizer === 'string' ? options.optimizer.toLowerCase() : describeOptimizer(this.optimizer),
@@ -196,12 +199,12 @@ export class Trainer {
   }
 
   /**
-   * Frees the resolved loss plugins and metrics, and the optimizer when the trainer made it from
-   * a name (`optimizer: 'adam'`: its slots would otherwise stay allocated); not the model, nor an
-   * optimizer instance passed in, which the caller owns.
+   * Frees the resolved losses and metrics, and the optimizer the trainer made (from a name, or
+   * restored by Trainer.load/resume), whose slots would otherwise stay allocated; not an optimizer
+   * passed in, nor the model: always the caller's to keep using and free (`trainer.model.dispose()`).
    */
   dispose(): void {
-    if (typeof this.options.optimizer === 'string') this.optimizer.dispose();
+    if (this.ownsOptimizer) this.optimizer.dispose();
     if (!this.ready_) return;
     this.ready_.loss.dispose();
     this.ready_.metrics.dispose();
@@ -290,15 +293,24 @@ export class Trainer {
    * saved list is never imported). What is read is checked as untrusted input.
    */
   static async load(source: TrainerLocation, options: TrainerLoadOptions = {}): Promise<Trainer> {
-    return loadTrainerAt(source, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
+    return Trainer.owningOptimizer(await loadTrainerAt(source, options, fromSave));
   }
 
   /** Loads the newest complete checkpoint of the run in `checkpointDir` (or of `runId`; see `load`); fit on with `resume: true`. */
   static async resume(checkpointDir: string, options: TrainerLoadOptions & { runId?: string } = {}): Promise<Trainer> {
-    return (await nodePersistence()).resumeTrainer(checkpointDir, options, (restored) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions));
+    return Trainer.owningOptimizer(await (await nodePersistence()).resumeTrainer(checkpointDir, options, fromSave));
+  }
+
+  /** The load built the optimizer, so `dispose` frees it; set only after success, as a failing load frees it itself. */
+  private static owningOptimizer(trainer: Trainer): Trainer {
+    trainer.ownsOptimizer = true;
+    return trainer;
   }
 
   private stopRequested(): boolean {
     return this.stopTraining || this.model.stopTraining;
   }
 }
+
+/** Builds the trainer a load restores (the options are those a save records). */
+const fromSave = (restored: RestoredTrainerOptions) => new Trainer(restored as RestoredTrainerOptions & TrainerOptions);

@@ -2,10 +2,12 @@ import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { TrainerInputError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { checkRunId, cleanCheckpointLeftovers, latestCheckpoint, newRunId, writeCheckpoint, type CheckpointOptions } from './checkpoints.js';
+import { checkKeys } from '../options/strict.js';
+import { checkRunId, cleanCheckpointLeftovers, latestCheckpoint, newRunId, writeCheckpoint, type CheckpointInfo, type CheckpointOptions } from './checkpoints.js';
+import { TrainerFileError } from './errors.js';
 import { restoreInto, readSavedState, type RestoreTarget } from './restore.js';
 import { acquireRunLock, type HeldLock } from './run-lock.js';
-import type { HistoryRecord, SavableTrainer } from './trainer-files.js';
+import { TRAINER_JSON, type HistoryRecord, type SavableTrainer } from './trainer-files.js';
 
 /**
  * One fit's use of a checkpoint directory, from the start of the fit to its end (also when it
@@ -46,8 +48,9 @@ export async function openCheckpointRun(
       const latest = await latestCheckpoint(root, provisional);
       if (latest) {
         const state = await readSavedState(latest.dir);
+        // Checked before restoring, so a refused checkpoint leaves the trainer's weights as they were.
+        const nextEpoch = checkCheckpointPlace(latest, state.manifest.run);
         await restoreInto(trainer, state);
-        const nextEpoch = state.manifest.run?.nextEpoch ?? latest.epoch;
         history = structuredClone(state.manifest.history ?? {});
         resumed = { nextEpoch, complete: nextEpoch >= fit.epochs, ...(state.manifest.seed !== undefined ? { seed: state.manifest.seed } : {}) };
         fit.logger(`[losskit] resuming run '${provisional}' from ${latest.dir} (${trainer.epochsCompleted} epochs completed)`);
@@ -65,10 +68,33 @@ export async function openCheckpointRun(
   }
 }
 
+// A Record over the interface's keys: a key added to CheckpointOptions but not here fails to compile.
+const CHECKPOINT_KEYS: Readonly<Record<keyof CheckpointOptions, true>> = { dir: true, everyEpochs: true, keep: true, runId: true };
+
+/**
+ * A checkpoint's manifest names its run and epoch, and so does its place (`<run>/epoch-000002`).
+ * One that disagrees was copied from another run or edited; resuming it would continue at an
+ * epoch the run never reached (nextEpoch 1000: a fit that trains nothing and says nothing).
+ * Returns the epoch index the run continues at.
+ */
+export function checkCheckpointPlace(checkpoint: CheckpointInfo, run: { id: string; nextEpoch: number } | undefined): number {
+  // Only checkpoints carry the block; without it the directory's name is all there is.
+  if (run === undefined || (run.id === checkpoint.runId && run.nextEpoch === checkpoint.epoch)) return checkpoint.epoch;
+  const runDir = path.dirname(checkpoint.dir);
+  throw new TrainerFileError(
+    `${path.join(checkpoint.dir, TRAINER_JSON)} records run '${run.id}' at epoch ${run.nextEpoch}, but it is checkpoint ` +
+      `${path.basename(checkpoint.dir)} of run '${checkpoint.runId}': it does not belong to this run and epoch (copied from ` +
+      `another run, or edited). Move ${checkpoint.dir} out of ${runDir} to resume from the checkpoint before it, or start ` +
+      `a new run (fit without resume, or with another checkpoint.runId). Nothing was changed.`,
+  );
+}
+
 function checkCheckpointOptions(options: CheckpointOptions): { everyEpochs: number; keep: number } {
   if (!options || typeof options !== 'object' || typeof options.dir !== 'string' || !options.dir) {
     throw new TrainerInputError("fit: checkpoint needs a directory, e.g. checkpoint: { dir: 'runs/ckpt' }.");
   }
+  // Before the lock or any file: a typo (`kep`) would otherwise run with the default.
+  checkKeys(options, Object.keys(CHECKPOINT_KEYS), 'fit: checkpoint');
   const everyEpochs = options.everyEpochs ?? 1;
   const keep = options.keep ?? 3;
   if (!Number.isInteger(everyEpochs) || everyEpochs < 1) {

@@ -2,6 +2,7 @@ import type { History } from '../fit/loop.js';
 import { TrainerInputError } from '../errors.js';
 import { checkKeys, isPlainObject } from '../options/strict.js';
 import type { LoadableTrainer, RestoredTrainerOptions, TrainerLoadOptions } from './build-trainer.js';
+import { checkLoadOptions } from './load-options.js';
 import { isDirectoryPath, type TrainerLocation } from './location.js';
 import type { HistoryRecord, SavableTrainer, SaveExtras } from './manifest.js';
 
@@ -35,6 +36,7 @@ export async function saveTrainerAt(trainer: SavableTrainer, target: TrainerLoca
 }
 
 export async function loadTrainerAt<T extends LoadableTrainer>(source: TrainerLocation, options: TrainerLoadOptions, build: (options: RestoredTrainerOptions) => T): Promise<T> {
+  checkLoadOptions(options, 'Trainer.load');
   if (isDirectoryPath(source)) return (await nodePersistence()).loadTrainer(source, options, build);
   return (await ioPersistence()).loadTrainerFrom(source, options, build);
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { asFileSystemError, fsStep, isProcessAlive, readDirIfExists } from './durable-fs.js';
 import { TrainerFileError } from './errors.js';
 import { CheckpointLockedError, errnoCode, type LockHolder } from './fs-errors.js';
-import { readConfinedJson, READ_LIMITS } from './safe-read.js';
+import { parseUntrustedJson, readConfined, READ_LIMITS } from './safe-read.js';
 import { lockFileSchema } from './schemas.js';
 
 /**
@@ -81,20 +81,32 @@ async function createExclusively(root: string, name: string, content: LockConten
 }
 
 async function readLock(root: string, name: string): Promise<LockContent | 'missing'> {
-  let raw: unknown;
+  const file = path.join(root, name);
+  let bytes: Buffer;
   try {
-    raw = await readConfinedJson(root, name, root, 'checkpoint lock', READ_LIMITS.lockBytes);
+    bytes = await readConfined(root, name, root, 'checkpoint lock', READ_LIMITS.lockBytes);
   } catch (error) {
     if (error instanceof TrainerFileError && /does not exist/.test(error.message)) return 'missing';
+    if (error instanceof TrainerFileError && /is larger than/.test(error.message)) throw notALock(file, root, 'it is larger than any lock losskit writes');
     throw error;
   }
-  const parsed = lockFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new TrainerFileError(
-      `${path.join(root, name)} is not a losskit lock file. If no run uses ${root}, delete it by hand; losskit does not remove files it cannot recognise.`,
-    );
+  // Garbage, or another program's file of that name: the advice a restore from a save would be
+  // wrong here (a lock is no save), and the directory stays unusable until the file is gone.
+  let raw: unknown;
+  try {
+    raw = parseUntrustedJson(bytes.toString('utf8'), file, 'checkpoint lock');
+  } catch {
+    throw notALock(file, root, 'it is not valid JSON');
   }
+  const parsed = lockFileSchema.safeParse(raw);
+  if (!parsed.success) throw notALock(file, root, "its fields are not a lock's (pid, host, run id, purpose, since)");
   return parsed.data;
+}
+
+function notALock(file: string, root: string, why: string): TrainerFileError {
+  return new TrainerFileError(
+    `${file} is not a losskit lock file (${why}). If no run uses ${root}, delete it by hand; losskit does not remove files it cannot recognise.`,
+  );
 }
 
 /** A holder on another host cannot be checked, so it counts as alive. */

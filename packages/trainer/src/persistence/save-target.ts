@@ -13,6 +13,7 @@ import {
   TEMP_PREFIX,
   TRASH_PREFIX,
 } from './durable-fs.js';
+import { TrainerFileError } from './errors.js';
 import { errnoCode, SaveTargetError, TrainerFileSystemError } from './fs-errors.js';
 
 /**
@@ -38,8 +39,6 @@ export async function writeSaveAtomically(target: string, write: (tempDir: strin
   let outcome = `Nothing was written at ${target}.`;
   try {
     await fsStep('create the directory', parent, () => fs.mkdir(parent, { recursive: true }));
-    // Leftovers of this target from a writer that was killed; a live writer's are left alone.
-    await removeDeadLeftovers(parent, path.basename(target), options.ownFiles);
     const state = await inspectTarget(target, options);
     if (state === 'previous') outcome = `The previous save in ${target} is intact.`;
     const temp = siblingName(target, TEMP_PREFIX);
@@ -51,7 +50,13 @@ export async function writeSaveAtomically(target: string, write: (tempDir: strin
       await removeOwnDir(temp, options.ownFiles).catch(() => false);
       throw error;
     }
-    await publish(temp, target, state, options.ownFiles);
+    await publish(temp, target, state, options);
+    // Leftovers of this target from a writer that was killed (a live writer's are left alone),
+    // removed only now that the new save has the name: a writer killed between its two renames
+    // leaves no `target` and both complete saves beside it, the only copies Trainer.load can put
+    // back, so a save that fails must not have deleted them first. A failure here leaves them for
+    // the next save, the new save being in place.
+    await removeDeadLeftovers(parent, path.basename(target), options.ownFiles).catch(() => []);
   } catch (error) {
     throw error instanceof TrainerFileSystemError ? error.withOutcome(outcome) : error;
   }
@@ -83,7 +88,8 @@ async function inspectTarget(target: string, options: AtomicSaveOptions): Promis
 }
 
 /** Puts the finished temp directory in place of `target`. */
-async function publish(temp: string, target: string, state: TargetState, ownFiles: ReadonlySet<string>): Promise<void> {
+async function publish(temp: string, target: string, state: TargetState, options: AtomicSaveOptions): Promise<void> {
+  const { ownFiles } = options;
   const parent = path.dirname(target);
   if (state !== 'previous') {
     // rename(2) replaces an empty directory atomically and fails if anything appeared in it.
@@ -104,7 +110,16 @@ async function publish(temp: string, target: string, state: TargetState, ownFile
   // between the two renames leaves both complete saves beside an empty name; recover-save.ts
   // puts the newest back on the next load.
   const trash = siblingName(target, TRASH_PREFIX);
-  await fsStep('move aside the previous save in', target, () => fs.rename(target, trash));
+  try {
+    await fs.rename(target, trash);
+  } catch (error) {
+    // This save's complete copy would otherwise stay until the process exits: its pid is alive,
+    // so no leftover sweep touches it.
+    await removeOwnDir(temp, ownFiles).catch(() => false);
+    // The previous save was there when inspected: another save moved it aside meanwhile.
+    if (errnoCode(error) === 'ENOENT') throw anotherSaveFirst(target);
+    throw asFileSystemError('move aside the previous save in', target, error);
+  }
   const foreign = await foreignEntries(trash, (await readDirIfExists(trash)) ?? [], ownFiles);
   if (foreign.length) {
     // Something was added between the check and the rename: put it all back untouched.
@@ -116,14 +131,39 @@ async function publish(temp: string, target: string, state: TargetState, ownFile
     await fs.rename(temp, target);
   } catch (error) {
     // Put the previous version back rather than leave the user with nothing under `target`.
-    await fs.rename(trash, target).catch(() => {});
+    const restored = await fs.rename(trash, target).then(
+      () => true,
+      () => false,
+    );
     await removeOwnDir(temp, ownFiles).catch(() => false);
+    if (!restored && (await isNewerSave(target, error, options))) {
+      // Another save put its copy in place between this one's renames: that is the newest save,
+      // and the previous one moved aside here would only stay behind until this process exits.
+      await removeOwnDir(trash, ownFiles).catch(() => false);
+      throw anotherSaveFirst(target);
+    }
     throw asFileSystemError('rename into place', target, error);
   }
   await fsyncDir(parent);
   // The new save is in place; a failure to delete the old one only leaves a .trash- directory
   // that the next save by another process cleans up.
   await removeOwnDir(trash, ownFiles).catch(() => false);
+}
+
+/** Whether the rename into place failed because a complete save of this kind now holds `target`. */
+async function isNewerSave(target: string, error: unknown, options: AtomicSaveOptions): Promise<boolean> {
+  const code = errnoCode(error);
+  if (code !== 'ENOTEMPTY' && code !== 'EEXIST') return false;
+  return (await lstatIfExists(target))?.isDirectory() === true && (await options.recognise(target).catch(() => false));
+}
+
+/** Two saves of one directory raced (SaveBest and a manual save, two processes...); the other one won. */
+function anotherSaveFirst(target: string): TrainerFileError {
+  return new TrainerFileError(
+    `Could not save to ${target}: another save of the same directory got there first (it replaced the previous save ` +
+      `while this one was being written), so ${target} holds that save and nothing of this one was left behind. ` +
+      'Save a directory from one place at a time: await each save before the next, and give concurrent savers directories of their own.',
+  );
 }
 
 async function foreignEntries(dir: string, entries: readonly string[], ownFiles: ReadonlySet<string>): Promise<string[]> {

@@ -9,11 +9,13 @@ import { loadTrainerState } from './restore.js';
 import { acquireRunLock } from './run-lock.js';
 import { METADATA_KEY } from './artifacts.js';
 import { lstatIfExists } from './durable-fs.js';
+import { checkLoadOptions } from './load-options.js';
 import { fileSystemIO, MODEL_JSON } from './fs-model-io.js';
 import { loadTrainerFrom } from './io-persistence.js';
 import { READ_LIMITS } from './limits.js';
 import { readConfinedJson } from './safe-read.js';
-import { TRAINER_JSON } from './trainer-files.js';
+import { readTrainerManifest, TRAINER_JSON } from './trainer-files.js';
+import { checkCheckpointPlace } from './checkpoint-run.js';
 
 export type { TrainerLoadOptions, RestoredTrainerOptions, LoadableTrainer } from './build-trainer.js';
 
@@ -53,6 +55,7 @@ export async function resumeTrainer<T extends LoadableTrainer>(
   options: TrainerLoadOptions & { runId?: string },
   build: (options: RestoredTrainerOptions) => T,
 ): Promise<T> {
+  checkLoadOptions(options, 'Trainer.resume');
   const { runId, ...loadOptions } = options;
   const latest = await latestCheckpoint(root, runId);
   if (!latest) {
@@ -61,6 +64,7 @@ export async function resumeTrainer<T extends LoadableTrainer>(
   }
   const lock = await acquireRunLock(path.resolve(root), latest.runId, 'Trainer.resume');
   try {
+    checkCheckpointPlace(latest, (await readTrainerManifest(latest.dir)).run);
     return await loadTrainer(latest.dir, loadOptions, build);
   } finally {
     await lock.release();
