@@ -5,17 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSchedule, CsvLogger, ReduceLROnPlateau, SaveBest, ScheduleError, TensorBoard, Trainer, TrainerInputError } from '@losskit/trainer';
-import { seedModel, silent, uniform } from './trainer-helpers.js';
-
-/** The error a promise rejects with (the test fails if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection, seedModel, silent, uniform } from './trainer-helpers.js';
 
 describe('trainer: a misspelt monitor or callback option is named, with what was meant', () => {
   let dir: string;

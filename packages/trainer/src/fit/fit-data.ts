@@ -14,13 +14,20 @@ export function isDataset(value: unknown): value is tf.data.Dataset<tf.TensorCon
 
 /**
  * Sorts fit/evaluate's positional arguments: `(x, y, options)` or `(dataset, options)`. A
- * dataset carries its targets, so `(dataset, y, ...)` is refused rather than y ignored.
+ * dataset carries its targets and its batching, so `(dataset, y, ...)` and a batchSize with a
+ * dataset are refused rather than ignored.
  */
 export function splitArguments(where: 'fit' | 'evaluate', x: unknown, second: unknown, third: unknown): { data: FitData; options: unknown } {
   if (isDataset(x)) {
     if (third !== undefined || second instanceof tf.Tensor || Array.isArray(second) || isDataset(second)) {
       throw new TrainerInputError(
         `${where}(dataset, y, ...): a dataset carries its targets in its elements ({ xs, ys } or [xs, ys]); call ${where}(dataset, options).`,
+      );
+    }
+    // The dataset's own .batch(n) sets the batches; a batchSize here would be silently ignored.
+    if (typeof second === 'object' && second !== null && Object.hasOwn(second, 'batchSize')) {
+      throw new TrainerInputError(
+        `${where}(dataset, { batchSize }): a dataset is batched by the dataset itself, so batchSize does nothing here; drop it and call dataset.batch(n) before ${where}.`,
       );
     }
     return { data: { dataset: x }, options: second };
