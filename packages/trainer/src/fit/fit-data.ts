@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ShapeMismatchError } from '@losskit/core';
 import { TrainerInputError } from '../errors.js';
 import type { CompiledLoss } from './compiled-loss.js';
 import type { FitSettings } from './settings.js';
@@ -35,11 +36,14 @@ export function splitArguments(where: 'fit' | 'evaluate', x: unknown, second: un
   return { data: { x, y: second }, options: third };
 }
 
-/** Whether output i's loss accepts targets y whose shape differs from the output's (sparse labels). */
+/**
+ * Whether output i's loss accepts targets y whose shape differs from the output's (sparse
+ * labels): undefined when it does, else what to add to the shape error ('' when nothing).
+ */
 export function targetCheck(model: tf.LayersModel, loss: CompiledLoss): (outputIndex: number, y: tf.Tensor) => string | undefined {
   return (outputIndex, y) => {
     const outputShape = model.outputs[outputIndex]!.shape.slice(1);
-    if (outputShape.some((dim) => dim === null)) return 'the output has unknown dimensions';
+    if (outputShape.some((dim) => dim === null)) return ' (The output has unknown dimensions, so the loss could not be tried on these targets.)';
     const resolved = loss.lossOf(outputIndex);
     if (!resolved) return undefined;
     try {
@@ -49,7 +53,10 @@ export function targetCheck(model: tf.LayersModel, loss: CompiledLoss): (outputI
       });
       return undefined;
     } catch (error) {
-      return (error as Error).message;
+      // The probe is one sample: a plain shape mismatch from the loss names [1, ...] shapes, which
+      // the caller's message already gives for the real batch. Anything else (label encoding) is kept.
+      if (error instanceof ShapeMismatchError && / but y_pred has shape /.test(error.message)) return '';
+      return ` The loss, tried on the first sample, reported: ${(error as Error).message}`;
     }
   };
 }
