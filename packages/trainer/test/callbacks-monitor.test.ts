@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSchedule, CsvLogger, ReduceLROnPlateau, SaveBest, ScheduleError, TensorBoard, Trainer, TrainerInputError } from '@losskit/trainer';
+import { createSchedule, CsvLogger, OptimizerOptionsError, ReduceLROnPlateau, SaveBest, ScheduleError, TensorBoard, Trainer, TrainerInputError, TrainingOptimizer } from '@losskit/trainer';
 import { rejection, seedModel, silent, uniform } from './trainer-helpers.js';
 
 describe('trainer: a misspelt monitor or callback option is named, with what was meant', () => {
@@ -65,7 +65,7 @@ describe('trainer: a misspelt monitor or callback option is named, with what was
     expect(optimizer.learningRate).to.be.closeTo(0.01, 1e-9);
   });
 
-  it('option typos in the callback constructors get a did-you-mean', () => {
+  it('option typos in the callback and TrainingOptimizer constructors get a did-you-mean', () => {
     const t = trainer();
     const cases: [string, () => unknown, RegExp][] = [
       ['SaveBest', () => new SaveBest(t, { dir, monitr: 'loss' } as never), /^SaveBest: unknown option 'monitr' \(did you mean 'monitor'\?\)\. Options are: dir, monitor, mode, minDelta\.$/],
@@ -74,6 +74,7 @@ describe('trainer: a misspelt monitor or callback option is named, with what was
       ['TensorBoard', () => new TensorBoard(path.join(dir, 'tb'), { batch: true } as never), /^TensorBoard: unknown option 'batch' \(did you mean 'batches'\?\)/],
     ];
     for (const [name, make, message] of cases) expect(make, name).to.throw(TrainerInputError, message);
+    expect(() => new TrainingOptimizer({ optimizer: 'sgd', clipNorm: 1 } as never)).to.throw(OptimizerOptionsError, /unknown option\(s\) clipNorm \(did you mean 'clipnorm'\?\)/);
     t.dispose();
     t.model.dispose();
   });
