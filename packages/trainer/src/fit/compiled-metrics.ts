@@ -139,9 +139,15 @@ export class CompiledMetrics {
     return new CompiledMetrics(built);
   }
 
-  /** Metrics are unweighted, as Keras's `metrics` (its `weighted_metrics` would pass the weights). */
+  /**
+   * Metrics are unweighted, as Keras's `metrics` (its `weighted_metrics` would pass the weights).
+   * In a tidy on every path (fit, evaluate, workers): a metric's state is what it `tf.keep`s, so
+   * an intermediate it forgets, or leaves behind when it throws, is freed here.
+   */
   update(ys: readonly tf.Tensor[], preds: readonly tf.Tensor[]): void {
-    for (const { outputIndex, metric } of this.metrics) metric.update(ys[outputIndex]!, preds[outputIndex]!);
+    tf.tidy(() => {
+      for (const { outputIndex, metric } of this.metrics) metric.update(ys[outputIndex]!, preds[outputIndex]!);
+    });
   }
 
   /** Every metric's result, read with one (asynchronous) transfer, in `keys` order. */
