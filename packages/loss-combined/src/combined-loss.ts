@@ -86,6 +86,8 @@ export class CombinedLoss implements LossPlugin {
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    // No images, no per-image values (the reductions give 0); tf.split refuses the empty features.
+    if (yPred.shape[0] === 0) return tf.zeros([0]);
     const { alpha } = this.options;
     const l1 = tf.mean(tf.abs(tf.sub(yTrue, yPred)), nonBatchAxes(yPred));
     // Skipping the network when its term has weight 0 is the largest saving there is.

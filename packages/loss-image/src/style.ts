@@ -77,6 +77,8 @@ export class StyleLoss implements LossPlugin {
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
     const extractor = requireExtractor('style', this.extractor);
+    // No images, no per-image values (the reductions give 0); tf.split refuses the empty features.
+    if (yPred.shape[0] === 0) return tf.zeros([0]);
     const names = this.options.layers.map((layer) => layer.name);
     const extract = (images: tf.Tensor4D) => extractor.extract(prepareImages(images, extractor, this.options.input), names);
     const featuresTrue = constantFeatures(yTrue as tf.Tensor4D, extract);

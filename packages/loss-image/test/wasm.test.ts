@@ -68,3 +68,40 @@ describe('image losses train on wasm (@losskit/wasm-training): gradients equal c
     });
   }
 });
+
+describe('image losses on an empty batch: no per-image values, a reduced 0, on cpu and wasm', () => {
+  let container: ReturnType<typeof rootContainer.createChildContainer>;
+  before(async () => {
+    await tf.setBackend('cpu');
+    const input = tf.input({ shape: [null, null, 3] });
+    const features = tf.layers.conv2d({ name: 'block_1_expand_relu', filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+    const more = tf.layers.conv2d({ name: 'block_3_expand_relu', filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(features) as tf.SymbolicTensor;
+    container = rootContainer.createChildContainer();
+    container.register(FEATURE_EXTRACTOR, { useValue: layersModelExtractor(tf.model({ inputs: input, outputs: more }), { inputRange: [0, 1], minSize: 1 }) });
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  for (const backend of ['cpu', 'wasm']) {
+    for (const spec of [...SPECS, 'combined']) {
+      it(`${backend}: ${JSON.stringify(spec)}`, async () => {
+        await tf.setBackend(backend);
+        const loss = await getLossRegistry().resolveAsync(spec, { container });
+        const empty = tf.zeros([0, 32, 32, 3]);
+        const before = tf.memory().numTensors;
+        try {
+          const perImage = loss.perSample(empty, empty);
+          const reduced = loss.reduced(empty, empty);
+          expect(perImage.shape).to.deep.equal([0]);
+          expect(reduced.dataSync()[0]).to.equal(0);
+          tf.dispose([perImage, reduced]);
+          expect(tf.memory().numTensors).to.equal(before);
+        } finally {
+          empty.dispose();
+          loss.dispose();
+        }
+      });
+    }
+  }
+});

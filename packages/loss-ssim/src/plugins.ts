@@ -17,6 +17,14 @@ import { absZeroAtZero } from './safe-math.js';
 
 const IMAGES = 'images [batch, height, width, channels]';
 
+/**
+ * An empty batch has no images, so no per-image values (the reductions then give 0). Checked
+ * before computing: wasm's Mean kernel traps (an integer division by zero) on an empty tensor.
+ */
+function noImages(yPred: tf.Tensor): tf.Tensor1D | undefined {
+  return yPred.shape[0] === 0 ? tf.zeros([0]) : undefined;
+}
+
 /** Every SSIM-family loss refuses the same inputs: unequal or non-image shapes, then images too small for `scales` scales. */
 function assertSsimInputs(loss: string, yTrue: readonly number[], yPred: readonly number[], options: SsimShapeOptions, scales: number): void {
   assertImagePair(loss, yTrue, yPred);
@@ -39,7 +47,7 @@ export class SsimLoss implements LossPlugin {
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-    return tf.sub(1, ssimPerImage(yTrue as tf.Tensor4D, yPred as tf.Tensor4D, this.options));
+    return noImages(yPred) ?? tf.sub(1, ssimPerImage(yTrue as tf.Tensor4D, yPred as tf.Tensor4D, this.options));
   }
 }
 
@@ -59,7 +67,7 @@ export class MsSsimLoss implements LossPlugin {
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-    return tf.sub(1, msSsimPerImage(yTrue as tf.Tensor4D, yPred as tf.Tensor4D, this.options));
+    return noImages(yPred) ?? tf.sub(1, msSsimPerImage(yTrue as tf.Tensor4D, yPred as tf.Tensor4D, this.options));
   }
 }
 
@@ -79,6 +87,8 @@ export class MsSsimL1Loss implements LossPlugin {
   }
 
   compute(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    const empty = noImages(yPred);
+    if (empty) return empty;
     const { alpha, maxVal } = this.options;
     const x = yTrue as tf.Tensor4D;
     const y = yPred as tf.Tensor4D;

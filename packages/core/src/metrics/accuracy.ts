@@ -16,7 +16,17 @@ export const binaryAccuracy = (threshold: number): MetricFn => (yTrue, yPred) =>
   return matches(t, tf.cast(tf.greater(p, threshold), 'float32'));
 };
 
-export const categoricalAccuracy: MetricFn = (yTrue, yPred) => matches(tf.argMax(yTrue, -1), tf.argMax(yPred, -1));
+/** One-hot targets have one column per class, as the predictions: any other shape would still argmax to a (wrong) answer. */
+function assertOneHotShape(yTrue: tf.Tensor, yPred: tf.Tensor): void {
+  if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
+    throw new Error('one-hot y_true must have the shape of y_pred, one column per class (integer labels: sparse-categorical-accuracy)');
+  }
+}
+
+export const categoricalAccuracy: MetricFn = (yTrue, yPred) => {
+  assertOneHotShape(yTrue, yPred);
+  return matches(tf.argMax(yTrue, -1), tf.argMax(yPred, -1));
+};
 
 export const sparseCategoricalAccuracy: MetricFn = (yTrue, yPred) => {
   let labels = tf.cast(yTrue, 'float32');
@@ -30,6 +40,7 @@ export const sparseCategoricalAccuracy: MetricFn = (yTrue, yPred) => {
  * counts the scores strictly greater than it, so ties with the k-th score are inside.
  */
 export const topKCategoricalAccuracy = (k: number): MetricFn => (yTrue, yPred) => {
+  assertOneHotShape(yTrue, yPred);
   const classes = yPred.shape[yPred.rank - 1]!;
   const labels = tf.reshape(tf.argMax(yTrue, -1), [-1]);
   const scores = tf.reshape(yPred, [-1, classes]);

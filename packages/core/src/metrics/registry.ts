@@ -1,10 +1,10 @@
 import { closest } from 'fastest-levenshtein';
 import { satisfiesRange } from '../plugin-factory.js';
 import * as z from '../zod-mini.js';
-import { InvalidOptionsError, LossSpecError, VersionMismatchError } from '../errors.js';
+import { InvalidOptionsError, LossKitError, LossSpecError, VersionMismatchError } from '../errors.js';
 import { defaultOptions, strictSchema, validateOptions } from '../options.js';
 import { CORE_API_VERSION } from '../version.js';
-import { DuplicateMetricError, InvalidMetricOptionsError, UnknownMetricError } from './errors.js';
+import { DuplicateMetricError, InvalidMetricOptionsError, MetricInputError, UnknownMetricError } from './errors.js';
 import type { Metric, MetricMetadata, MetricSpec, MetricState, ResolvedMetric, SavedMetricSpec } from './metric.js';
 
 /** One registration, shared by its canonical name and aliases. */
@@ -147,11 +147,29 @@ export function withIdentity(metric: Metric, spec: SavedMetricSpec, direction: '
     name: spec.name,
     spec,
     direction,
-    update: (yTrue, yPred, sampleWeight) => metric.update(yTrue, yPred, sampleWeight),
+    update: (yTrue, yPred, sampleWeight) => {
+      try {
+        metric.update(yTrue, yPred, sampleWeight);
+      } catch (error) {
+        throw namedUpdateError(spec.name, yTrue.shape, yPred.shape, error);
+      }
+    },
     result: () => metric.result(),
     reset: () => metric.reset(),
     dispose: () => metric.dispose(),
     getState: (): MetricState => (stateful.getState ? stateful.getState() : {}),
     setState: (state: MetricState) => stateful.setState?.(state),
   };
+}
+
+/**
+ * A metric's update that fails inside TF.js ("Operands could not be broadcast", "b is not
+ * iterable") says which metric and shapes it was; losskit's own errors already do.
+ */
+function namedUpdateError(name: string, yTrue: readonly number[], yPred: readonly number[], error: unknown): unknown {
+  if (error instanceof LossKitError || !(error instanceof Error)) return error;
+  return new MetricInputError(
+    `Metric '${name}' could not update with y_true of shape [${yTrue}] and y_pred of shape [${yPred}]: ${error.message}. ` +
+      'Give it targets and predictions of the shapes it takes (one-hot and probability metrics: the same shape; sparse ones: integer labels).',
+  );
 }

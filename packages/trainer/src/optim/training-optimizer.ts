@@ -59,9 +59,16 @@ export class TrainingOptimizer extends tf.Optimizer {
     const { optimizer, learningRate, ...gradient } = options;
     this.gradientOptions = checkGradientOptions(gradient);
     this.inner = resolveOptimizer(optimizer);
-    // tf.Optimizer answers instanceof by duck typing (Symbol.hasInstance), so compare class names.
-    if (this.inner.getClassName() === TrainingOptimizer.className) throw new OptimizerOptionsError('trainingOptimizer: the inner optimizer is a TrainingOptimizer already; give its options to one.');
-    this.schedule = createSchedule(learningRate ?? readLearningRate(this.inner));
+    try {
+      // tf.Optimizer answers instanceof by duck typing (Symbol.hasInstance), so compare class names.
+      if (this.inner.getClassName() === TrainingOptimizer.className) throw new OptimizerOptionsError('trainingOptimizer: the inner optimizer is a TrainingOptimizer already; give its options to one.');
+      this.schedule = createSchedule(learningRate ?? readLearningRate(this.inner));
+    } catch (error) {
+      // An optimizer built here from a name holds tensors (Adam's step counters) nobody else can
+      // free; an instance the caller passed stays theirs.
+      if (typeof optimizer === 'string') this.inner.dispose();
+      throw error;
+    }
   }
 
   /** Batches seen (Keras's internal `_iterations`); the schedule is evaluated at it. */
