@@ -9,12 +9,15 @@ import { rejection, seedModel, silent, uniform } from './trainer-helpers.js';
 
 describe('trainer: a misspelt monitor or callback option is named, with what was meant', () => {
   let dir: string;
-  const x = uniform([16, 4], 1);
-  const y = uniform([16, 2], 2);
+  // Made in before(): at load time another file's backend (wasm) may not be ready.
+  let x: tf.Tensor;
+  let y: tf.Tensor;
   const trainer = () => new Trainer({ model: seedModel(1, 4, 8, 2, 'linear'), optimizer: 'sgd', loss: 'mse', ...silent });
 
   before(async () => {
     await tf.setBackend('cpu');
+    x = uniform([16, 4], 1);
+    y = uniform([16, 2], 2);
     dir = await mkdtemp(path.join(tmpdir(), 'losskit-monitor-'));
   });
   after(async () => {

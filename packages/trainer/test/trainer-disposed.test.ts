@@ -11,8 +11,9 @@ import { rejection, seedModel, silent, uniform } from './trainer-helpers.js';
 /** Every public entry refuses a disposed trainer or model with a TrainerInputError saying what to do. */
 describe('Trainer: a disposed trainer or model', () => {
   let dir: string;
-  const x = uniform([12, 4], 1);
-  const y = uniform([12, 2], 2);
+  // Made in before(): at load time another file's backend (wasm) may not be ready.
+  let x: tf.Tensor;
+  let y: tf.Tensor;
   const entries = (target: string) =>
     [
       ['fit', (t: Trainer) => t.fit(x, y, { epochs: 1 })],
@@ -23,6 +24,8 @@ describe('Trainer: a disposed trainer or model', () => {
 
   before(async () => {
     await tf.setBackend('cpu');
+    x = uniform([12, 4], 1);
+    y = uniform([12, 2], 2);
     dir = await mkdtemp(path.join(tmpdir(), 'losskit-disposed-'));
   });
   after(async () => {

@@ -9,15 +9,20 @@ import { rejection, seedModel, silent, uniform, weightsOf } from './trainer-help
  * TrainerInputError that says what is wrong and how to fix it, and nothing trains or leaks.
  */
 describe('Trainer: input mistakes are explained', () => {
-  const x = uniform([16, 4], 1);
-  const y = uniform([16, 2], 2);
+  // Made in before(): at load time another file's backend (wasm) may not be ready.
+  let x: tf.Tensor;
+  let y: tf.Tensor;
   // The datasets' rows exist before a test counts tensors: each iteration hands out clones.
-  const xRows = tf.unstack(x);
-  const yRows = tf.unstack(y);
+  let xRows: tf.Tensor[];
+  let yRows: tf.Tensor[];
   const rows = (t: tf.Tensor) => tf.data.array(t === x ? xRows : yRows);
 
   before(async () => {
     await tf.setBackend('cpu');
+    x = uniform([16, 4], 1);
+    y = uniform([16, 2], 2);
+    xRows = tf.unstack(x);
+    yRows = tf.unstack(y);
   });
   after(() => tf.dispose([x, y, ...xRows, ...yRows]));
 

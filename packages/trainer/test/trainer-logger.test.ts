@@ -12,14 +12,17 @@ import { WORKER_IMPORTS } from './workers-helpers.js';
  */
 describe('Trainer: logger and verbose', function () {
   this.timeout(120_000);
-  const x = uniform([16, 4], 1);
+  // Made in before(): at load time another file's backend (wasm) may not be ready.
+  let x: tf.Tensor;
   // Row 0 is NaN: with nanPolicy 'skip-batch' the first batch is skipped and a notice says so.
-  const y = tf.tidy(() => tf.concat([tf.fill([1, 2], Number.NaN), uniform([15, 2], 2)]));
+  let y: tf.Tensor;
   const skipped = '[losskit] epoch 1: skipped 1 batch(es) with a non-finite loss';
   const fitOptions = { epochs: 1, batchSize: 4, shuffle: false, nanPolicy: 'skip-batch' } as const;
 
   before(async () => {
     await tf.setBackend('cpu');
+    x = uniform([16, 4], 1);
+    y = tf.tidy(() => tf.concat([tf.fill([1, 2], Number.NaN), uniform([15, 2], 2)]));
   });
   after(() => tf.dispose([x, y]));
 
