@@ -51,11 +51,14 @@ export function validateOptions(
   if (result.success) return result.data as Record<string, unknown>;
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      const known = knownOptions(schema);
+      // A nested object's unknown key is listed against that object's keys, not the top level's.
+      const nested = issue.path.length > 0;
+      const known = nested ? objectKeys(schemaAt(schema, issue.path)) : knownOptions(schema);
+      const where = nested ? `unknown key in ${issue.path.map(String).join('.')}; its keys are` : 'unknown option; known options:';
       return issue.keys.map((key) => ({
         option: [...issue.path.map(String), key].join('.'),
-        message: `unknown option; known options: ${known.join(', ') || '(none)'}${didYouMean(key, known)}`,
-        received: options[key],
+        message: `${where} ${known.join(', ') || '(none)'}${didYouMean(key, known)}`,
+        received: valueAt(options, [...issue.path, key]),
       }));
     }
     const option = issue.path.map(String).join('.') || '(options)';
@@ -70,6 +73,40 @@ export function defaultOptions(schema: Schema | undefined): Record<string, unkno
   const result = z.safeParse(schema, {});
   return result.success ? (result.data as Record<string, unknown>) : undefined;
 }
+
+/** Wrappers that keep an inner schema's keys (a default, an optional, a transform's input). */
+const WRAPPERS = new Set(['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch', 'nonoptional']);
+
+interface SchemaDef {
+  type: string;
+  innerType?: Schema;
+  in?: Schema;
+  shape?: Record<string, Schema>;
+  element?: Schema;
+}
+const defOf = (schema: Schema | undefined): SchemaDef | undefined => schema?._zod.def as SchemaDef | undefined;
+
+function unwrap(schema: Schema | undefined): Schema | undefined {
+  let current = schema;
+  for (let def = defOf(current); def && (WRAPPERS.has(def.type) || def.type === 'pipe'); def = defOf(current)) {
+    current = def.type === 'pipe' ? def.in : def.innerType;
+  }
+  return current;
+}
+
+/** The schema of the value at `path` (object keys and array indices), when it can be followed. */
+function schemaAt(schema: Schema, path: readonly PropertyKey[]): Schema | undefined {
+  let current: Schema | undefined = schema;
+  for (const key of path) {
+    const def = defOf(unwrap(current));
+    if (def?.type === 'object') current = def.shape?.[String(key)];
+    else if (def?.type === 'array') current = def.element;
+    else return undefined;
+  }
+  return unwrap(current);
+}
+
+const objectKeys = (schema: Schema | undefined): string[] => Object.keys(defOf(schema)?.shape ?? {});
 
 export function knownOptions(schema: Schema): string[] {
   const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;

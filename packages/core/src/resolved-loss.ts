@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LossKitError, ShapeMismatchError } from './errors.js';
 import type { LossPlugin } from './plugin.js';
+import { asFloat, checkNumericTensor } from './loss-inputs.js';
 import { DEFAULT_REDUCTION, reduceInScope, type Reduction } from './reduction.js';
 import type { SavedLossSpec, SavedSingleLossSpec } from './spec.js';
 
@@ -75,6 +76,7 @@ abstract class BaseResolvedLoss implements ResolvedLoss {
   abstract dispose(): void;
 
   reduced(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
+    if (sampleWeight !== undefined) checkNumericTensor(this.name, 'sampleWeight', sampleWeight);
     return tf.tidy(() => reduceInScope(this.perSample(yTrue, yPred), this.reduction, sampleWeight, this.name));
   }
 
@@ -118,8 +120,10 @@ export class SingleResolvedLoss extends BaseResolvedLoss {
   }
 
   perSample(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    checkNumericTensor(this.name, 'yTrue', yTrue);
+    checkNumericTensor(this.name, 'yPred', yPred);
     this.checkInputs(yTrue, yPred);
-    const values = tf.tidy(() => this.plugin.compute(yTrue, yPred));
+    const values = tf.tidy(() => this.plugin.compute(asFloat(yTrue), asFloat(yPred)));
     const batch = yPred.shape[0];
     if (values.rank === 0 ? !this.plugin.batchScalar : values.shape[0] !== batch) {
       const shape = values.shape;
@@ -184,6 +188,7 @@ export class SumResolvedLoss extends BaseResolvedLoss {
 
   /** The terms are the costly part of a sum, and a training step that logs them needs both. */
   reducedWithTerms(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): ReducedWithTerms {
+    if (sampleWeight !== undefined) checkNumericTensor(this.name, 'sampleWeight', sampleWeight);
     return tf.tidy(() => {
       const perTerm = this.members.map((term) => term.perSample(yTrue, yPred));
       return {

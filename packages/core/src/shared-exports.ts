@@ -28,6 +28,7 @@ export { pluginDiscoveryMode, type PluginDiscoveryMode } from './discovery-mode.
 export { candidatePackages, isValidLossName, isValidPackageName, LOSS_NAME_PATTERN } from './plugin-names.js';
 export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction } from './reduction.js';
 export type { ResolvedLoss, LossTerm, ReducedWithTerms } from './resolved-loss.js';
+export { LossInputError } from './loss-inputs.js';
 export { LossNotPreparedError } from './resolved-loss.js';
 export { isSumSpec, lossNamesIn } from './spec.js';
 // The Keras 3 catalog: names, owners, and the Keras helpers plugins may share.

@@ -45,17 +45,20 @@ export function isSumSpec(spec: LossSpec): spec is SumLossSpec {
 
 // 'package' is what a saved spec (SavedSingleLossSpec) carries; resolution ignores it.
 const SINGLE_KEYS: ReadonlySet<string> = new Set(['name', 'options', 'reduction', 'weight', 'package']);
+// Outside a sum a spec has no weight (an output's factor is the trainer's lossWeights): the
+// unknown-key message should not offer it.
+const OUTPUT_KEYS: ReadonlySet<string> = new Set(['name', 'options', 'reduction', 'package']);
 const SUM_KEYS: ReadonlySet<string> = new Set(['sum', 'reduction']);
 
 /** A spec key nobody reads is a typo (`reducton`) that would silently do nothing: refuse it. */
-function checkSpecKeys(spec: object, allowed: ReadonlySet<string>, what: string): void {
+function checkSpecKeys(spec: object, allowed: ReadonlySet<string>, what: string, listed: ReadonlySet<string> = allowed): void {
   // for-in rather than Object.keys: no array per resolution on this hot path (an inherited
   // key is looked at only when it is not a known one).
   for (const key in spec) {
     if (allowed.has(key) || !Object.hasOwn(spec, key)) continue;
-    const near = closest(key, [...allowed]);
+    const near = closest(key, [...listed]);
     throw new LossSpecError(
-      `${what}: unknown key ${JSON.stringify(key)}${near ? ` (did you mean '${near}'?)` : ''}; a loss spec has only ${[...allowed].join(', ')}.`,
+      `${what}: unknown key ${JSON.stringify(key)}${near ? ` (did you mean '${near}'?)` : ''}; a loss spec has only ${[...listed].join(', ')}${listed === allowed ? '' : ' (and weight, in a sum\'s terms)'}.`,
     );
   }
 }
@@ -74,10 +77,10 @@ export function normalizeSingleSpec(spec: SingleLossSpec, inSum = false): Normal
   if (typeof spec !== 'object' || spec === null || typeof spec.name !== 'string' || !spec.name) {
     throw new LossSpecError(
       `The loss spec ${describeValue(spec)} is not a loss spec. Use a name ('mse'), ` +
-        `{ name: 'mse', options?: {...}, reduction?: '...', weight?: 1 } or { sum: [spec, ...] }.`,
+        `{ name: 'mse', options?: {...}, reduction?: '...' } or { sum: [spec, ...] } (whose terms may also have a weight).`,
     );
   }
-  checkSpecKeys(spec, SINGLE_KEYS, `Loss '${spec.name}'`);
+  checkSpecKeys(spec, SINGLE_KEYS, `Loss '${spec.name}'`, inSum ? SINGLE_KEYS : OUTPUT_KEYS);
   if (spec.reduction !== undefined && !isReduction(spec.reduction)) {
     throw new LossSpecError(
       `Loss '${spec.name}': unknown reduction ${describeValue(spec.reduction)}; use one of ${REDUCTIONS.join(', ')}.`,

@@ -14,7 +14,7 @@ export const featureLayerSchema = z.object({
   name: z.string().min(1),
   /** Weight of this layer's distance in the sum over layers. */
   weight: z.number().nonnegative().default(1),
-});
+}).strict();
 
 export const DEFAULT_LAYERS: readonly { name: string; weight: number }[] = [
   { name: 'block_1_expand_relu', weight: 1 },

@@ -151,6 +151,13 @@ describe('combined loss: bad input', () => {
     );
   });
 
+  it('a misspelt key of a layer (it would have fallen back to weight 1)', () => {
+    expect(() => resolve({ layers: [{ name: 'conv_b', wieght: 5 }] })).to.throw(
+      InvalidOptionsError,
+      /option 'layers\.0\.wieght': unknown key in layers\.0; its keys are name, weight; did you mean 'weight'\? \(got 5\)/,
+    );
+  });
+
   it('images not of rank 4', () => {
     const loss = resolve({});
     expect(() => loss.compute(tf.zeros([2, 784]), tf.zeros([2, 784]))).to.throw(ShapeMismatchError, /rank 4 \[batch, height, width, channels\], got shape \[2,784\]/);

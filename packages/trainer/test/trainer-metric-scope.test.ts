@@ -13,7 +13,7 @@ class ForgetfulCount implements Metric {
   private count = tf.keep(tf.scalar(0));
   update(yTrue: tf.Tensor, yPred: tf.Tensor): void {
     tf.sub(yTrue, yPred); // forgotten: nobody disposes it
-    const next = tf.keep(tf.add<tf.Scalar>(this.count, 1));
+    const next = tf.keep(tf.add(this.count, 1)) as tf.Scalar;
     this.count.dispose();
     this.count = next;
   }

@@ -6,6 +6,7 @@ import { OptimizerOptionsError } from './errors.js';
 import { readLearningRate, writeLearningRate } from './learning-rate-access.js';
 import { checkGradientOptions, type GradientOptions } from './options.js';
 import { TRAINING_OPTIMIZER_CLASS } from './class-name.js';
+import { lookUpOptimizerClass } from './optimizer-class.js';
 
 export interface TrainingOptimizerOptions extends GradientOptions {
   /** The optimizer that applies the updates: a name (TF.js defaults) or an instance. */
@@ -187,27 +188,32 @@ export class TrainingOptimizer extends tf.Optimizer {
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    // Everything is read and checked before any field changes: a corrupt state leaves this optimizer as it was.
     const [step, lr, count] = weightValues;
     if (step?.name !== STEP || lr?.name !== LEARNING_RATE || count?.name !== ACCUMULATORS) {
       throw new OptimizerOptionsError('TrainingOptimizer.setWeights: the state was not saved by a TrainingOptimizer (its first entries are missing).');
     }
     const n = (await count.tensor.data())[0]!;
+    if (!Number.isInteger(n) || n < 0) throw new OptimizerOptionsError('TrainingOptimizer.setWeights: the accumulator count is not a whole number >= 0; the state is corrupt.');
     const saved = weightValues.slice(3, 3 + n);
     if (saved.length !== n || !saved.every(({ name }) => name.startsWith(ACCUMULATOR))) {
       throw new OptimizerOptionsError(`TrainingOptimizer.setWeights: expected ${n} gradient accumulators in the saved state; it is truncated or corrupt.`);
     }
     const plateau = weightValues[3 + n];
     if (plateau?.name !== PLATEAU) throw new OptimizerOptionsError('TrainingOptimizer.setWeights: the saved state lacks the plateau entry; it is truncated or corrupt.');
-    this.plateauState = decodePlateau(Array.from(await plateau.tensor.data()));
+    const plateauState = decodePlateau(Array.from(await plateau.tensor.data()));
     const savedStep = (await step.tensor.data())[0]!;
     if (!Number.isInteger(savedStep) || savedStep < 0) throw new OptimizerOptionsError(`TrainingOptimizer.setWeights: the saved step ${savedStep} is not a whole number >= 0; the state is corrupt.`);
-    this.step = savedStep;
     const words = Array.from(await lr.tensor.data());
     if (words.length !== 2) throw new OptimizerOptionsError('TrainingOptimizer.setWeights: the learning-rate entry has the wrong size; the state is corrupt.');
-    if (typeof this.schedule.spec === 'number') this.schedule = createSchedule(fromFloat64Words(words));
+    const rate = fromFloat64Words(words);
+    if (!(Number.isFinite(rate) && rate >= 0)) throw new OptimizerOptionsError('TrainingOptimizer.setWeights: the saved learning rate is not a finite number >= 0; the state is corrupt.');
+    await this.inner.setWeights(weightValues.slice(4 + n));
+    this.plateauState = plateauState;
+    this.step = savedStep;
+    if (typeof this.schedule.spec === 'number') this.schedule = createSchedule(rate);
     for (const acc of this.accumulators) if (!acc.isDisposed) acc.dispose();
     this.accumulators = saved.map(({ tensor }) => tf.variable(tensor, false));
-    await this.inner.setWeights(weightValues.slice(4 + n));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -228,10 +234,18 @@ export class TrainingOptimizer extends tf.Optimizer {
           "use a schedule spec ({ name: 'cosine-decay', options }) for runs that are saved and resumed.",
       );
     }
-    const entry = tf.serialization.SerializationMap.getMap().classNameMap[optimizer?.className];
-    if (!entry) throw new OptimizerOptionsError(`TrainingOptimizer: the saved inner optimizer class '${String(optimizer?.className)}' is not known to TF.js.`);
-    const inner = entry[1](entry[0], optimizer.config) as tf.Optimizer;
-    return new (cls as unknown as typeof TrainingOptimizer)({ optimizer: inner, learningRate, ...gradient }) as unknown as T;
+    // The serialization map is a plain object that also holds layers: an own key, and an optimizer class only.
+    const entry = lookUpOptimizerClass(optimizer?.className);
+    if (entry === 'unknown') throw new OptimizerOptionsError('TrainingOptimizer: the saved inner optimizer class is not known to TF.js; register it with tf.serialization.registerClass first.');
+    if (entry === 'not-an-optimizer') throw new OptimizerOptionsError('TrainingOptimizer: the saved inner optimizer class is a TF.js class but not an optimizer; the config is corrupt.');
+    const inner = entry.fromConfig(entry.cls, optimizer.config) as tf.Optimizer;
+    try {
+      return new (cls as unknown as typeof TrainingOptimizer)({ optimizer: inner, learningRate, ...gradient }) as unknown as T;
+    } catch (error) {
+      // Adam's and Adamax's constructors make variables: a refused config must not leave them behind.
+      inner.dispose();
+      throw error;
+    }
   }
 }
 

@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
+import { LossKitError, VersionMismatchError } from '@losskit/core';
 import type { BackendPreference } from '../backend.js';
 import { BackendUnavailableError } from '../errors.js';
 import { pickLogger, type Logger } from '../logger.js';
+import { MissingLossPluginError, TrainerFileError } from './errors.js';
 import type { LoadTrainerOptions } from './loss-check.js';
 import type { HistoryRecord } from './manifest.js';
 import type { LoadedTrainerState } from './restore-state.js';
@@ -65,10 +67,11 @@ export async function buildRestoredTrainer<T extends LoadableTrainer>(
       return trainer;
     } catch (error) {
       trainer.dispose();
-      throw error;
+      throw savedSettingsRefused(error, state.manifestFile);
     }
   };
   try {
+    checkLossWeights(state);
     return await attempt(options.backend ?? recorded).catch((error: unknown) => {
       // A save carries the backend it was trained on; where that one does not exist (webgl saved
       // in a page, loaded in Node; tensorflow the other way), the load picks one as 'auto' does.
@@ -83,3 +86,35 @@ export async function buildRestoredTrainer<T extends LoadableTrainer>(
     throw error;
   }
 }
+
+/** A saved lossWeights list must have one entry per output of the saved model. */
+function checkLossWeights(state: LoadedTrainerState): void {
+  const outputs = state.model.outputs.length;
+  if (state.lossWeights !== undefined && state.lossWeights.length !== outputs) {
+    throw new TrainerFileError(
+      `${state.manifestFile}: lossWeights must have one entry per output of the saved model (${outputs}); the file is corrupt. Fix lossWeights in it or save the trainer again.`,
+    );
+  }
+}
+
+/**
+ * What ready() refuses of a loaded trainer comes from the file: its losses, lossWeights and
+ * metrics (the caller gives only backend, plugins, logger and verbose, and a missing backend is
+ * handled by the caller). Said as a file error naming the field; the original error, whose
+ * message quotes the saved names, is kept as the cause.
+ */
+function savedSettingsRefused(error: unknown, file: string): unknown {
+  if (!(error instanceof LossKitError) || error instanceof TrainerFileError || error instanceof BackendUnavailableError || error instanceof MissingLossPluginError || error instanceof VersionMismatchError) {
+    return error;
+  }
+  const field = METRIC_ERRORS.has(error.name) ? 'metrics' : 'losses or metrics';
+  return Object.assign(
+    new TrainerFileError(
+      `${file}: the saved ${field} cannot be set up for the saved model (${error.name}); the file is corrupt or needs plugins that are not installed. ` +
+        `Fix ${field} in the file, or save the trainer again.`,
+    ),
+    { cause: error },
+  );
+}
+
+const METRIC_ERRORS = new Set(['UnknownMetricError', 'InvalidMetricOptionsError']);

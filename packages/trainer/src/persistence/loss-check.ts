@@ -1,5 +1,5 @@
-import { getLossRegistry, isSumSpec, loadPlugins, VersionMismatchError, type SavedLossSpec, type SavedSingleLossSpec } from '@losskit/core';
-import { MissingLossPluginError } from './errors.js';
+import { getLossRegistry, InvalidOptionsError, isSumSpec, loadPlugins, LossKitError, VersionMismatchError, type SavedLossSpec, type SavedSingleLossSpec } from '@losskit/core';
+import { MissingLossPluginError, TrainerFileError } from './errors.js';
 import type { SavedLossSpecs } from './manifest.js';
 import type { ArtifactsManifest } from './schemas.js';
 
@@ -23,13 +23,24 @@ function singleSpecsIn(spec: SavedLossSpec): SavedSingleLossSpec[] {
   return isSumSpec(spec) ? spec.sum : [spec];
 }
 
+/** The loss names of a loss option, for messages: names a save holds are checked as registered before they are shown. */
+export function lossNamesIn(losses: SavedLossSpecs): string {
+  return [...new Set(savedSpecsIn(losses).flatMap(singleSpecsIn).map((single) => `'${single.name}'`))].join(', ');
+}
+
 /**
  * Makes every saved loss name resolvable before any tensor is made: the application's
  * `plugins` first, then discovery of conventionally named packages, then a clear error naming
  * the package the loss was saved from (or saying the application registered it). Resolving
  * each spec once also checks the saved options against the installed plugin's schema.
  */
-export async function ensureLossesResolvable(manifest: Pick<ArtifactsManifest, 'losses' | 'trainer'>, dir: string, options: LoadTrainerOptions): Promise<void> {
+export async function ensureLossesResolvable(
+  manifest: Pick<ArtifactsManifest, 'losses' | 'trainer'>,
+  dir: string,
+  options: LoadTrainerOptions,
+  /** The file holding the losses (losskit.json of a directory save; the location itself otherwise). */
+  file: string = dir,
+): Promise<void> {
   const registry = getLossRegistry();
   const specs = savedSpecsIn(manifest.losses as SavedLossSpecs);
   const singles = specs.flatMap(singleSpecsIn);
@@ -53,7 +64,39 @@ export async function ensureLossesResolvable(manifest: Pick<ArtifactsManifest, '
     }
     checkPluginVersion(single, registry.describe(single.name).package, dir);
   }
-  for (const spec of specs) (await registry.resolve(spec)).dispose();
+  for (const spec of specs) {
+    let resolved: Awaited<ReturnType<typeof registry.resolve>>;
+    try {
+      resolved = await registry.resolve(spec);
+    } catch (error) {
+      throw savedSpecRefused(error, file);
+    }
+    resolved.dispose();
+  }
+}
+
+/** Option names are quoted only when they look like option names: the key itself came from the file. */
+const OPTION_NAME = /^[A-Za-z_$][\w$.[\]-]{0,63}$/;
+
+/**
+ * A saved spec the installed plugin refuses is a fault of the file, said as one: the file and the
+ * field, never the saved values (InvalidOptionsError quotes them; it is kept as the cause).
+ */
+function savedSpecRefused(error: unknown, file: string): unknown {
+  if (error instanceof InvalidOptionsError) {
+    const options = [...new Set(error.problems.map((p) => (OPTION_NAME.test(p.option) ? `'${p.option}'` : 'an option with an unusual name')))].join(', ');
+    return Object.assign(
+      new TrainerFileError(
+        `${file}: losses: the saved options of loss '${error.lossName}' are not valid for the installed plugin (${options}). ` +
+          `Fix or remove them in the file, or save the trainer again; \`registry.describe('${error.lossName}')\` lists the options the plugin takes.`,
+      ),
+      { cause: error },
+    );
+  }
+  if (!(error instanceof LossKitError) || error instanceof VersionMismatchError || error instanceof MissingLossPluginError) return error;
+  return Object.assign(new TrainerFileError(`${file}: losses: a saved loss spec cannot be built by the installed plugin (${error.name}); fix it in the file or save the trainer again.`), {
+    cause: error,
+  });
 }
 
 /** A plugin that refuses this core's API: say which plugin version the trainer was saved with. */

@@ -3,7 +3,9 @@ import { VersionMismatchError, type SavedLossSpec } from '@losskit/core';
 import type * as z from 'zod/mini';
 import { TrainerFileError } from './errors.js';
 import type { SavedOptimizer } from './optimizer-state.js';
+import { READ_LIMITS } from './limits.js';
 import { TRAINER_PACKAGE } from './package-info.js';
+import { exceedsJsonDepth } from './untrusted-json.js';
 import { artifactsManifestSchema, firstIssue, FORMAT, FORMAT_VERSION, READABLE_FORMAT_VERSIONS, type ArtifactsManifest } from './schemas.js';
 
 /**
@@ -64,7 +66,11 @@ export function buildManifest(trainer: SavableTrainer, extras: SaveExtras, optim
     ...(Object.keys(recorded).length ? { trainer: recorded } : {}),
   };
   // What we write must be what we would accept back: a save that cannot load fails now.
-  const checked = artifactsManifestSchema.safeParse(JSON.parse(JSON.stringify(manifest)));
+  const text = JSON.stringify(manifest);
+  if (exceedsJsonDepth(text)) {
+    throw new TrainerFileError(`The trainer state cannot be saved: its loss or metric options nest more than ${READ_LIMITS.jsonDepth} levels deep, which Trainer.load refuses (READ_LIMITS.jsonDepth).`);
+  }
+  const checked = artifactsManifestSchema.safeParse(JSON.parse(text));
   if (!checked.success) throw new TrainerFileError(`The trainer state cannot be saved: ${firstIssue(checked.error)}.`);
   return checked.data;
 }

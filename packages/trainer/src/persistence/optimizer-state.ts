@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainerFileError } from './errors.js';
 import { TRAINING_OPTIMIZER_CLASS } from '../optim/class-name.js';
+import { lookUpOptimizerClass } from '../optim/optimizer-class.js';
 import { optimizerPrivateVariables } from '../tfjs-internals.js';
+import { checkOptimizerConfig, checkOptimizerExtras } from './optimizer-configs.js';
 
 /** What losskit.json records about the optimizer; its tensors go to a binary file beside it. */
 export interface SavedOptimizer {
@@ -57,12 +59,19 @@ export async function serializeOptimizer(optimizer: tf.Optimizer): Promise<{ sav
   }
 }
 
-/** Builds the optimizer class named in the file from its config (no state yet); only tf.Optimizer subclasses. */
+/**
+ * Checks what the file says about the optimizer (its config for the class it names, its
+ * `extras`) without building anything: called before any tensor of the save is made.
+ */
+export function checkSavedOptimizer(saved: SavedOptimizer, file: string): void {
+  checkOptimizerConfig(saved.className, saved.config, file);
+  checkOptimizerExtras(saved.className, saved.config as Record<string, unknown>, saved.extras ?? {}, file);
+}
+
+/** Builds the optimizer class named in the file from its checked config (no state yet); only tf.Optimizer subclasses. */
 export function createOptimizer(saved: SavedOptimizer, file: string): tf.Optimizer {
-  const entry = Object.hasOwn(tf.serialization.SerializationMap.getMap().classNameMap, saved.className)
-    ? tf.serialization.SerializationMap.getMap().classNameMap[saved.className]
-    : undefined;
-  if (!entry) {
+  const entry = lookUpOptimizerClass(saved.className);
+  if (entry === 'unknown') {
     // A browser bundle keeps TrainingOptimizer (and its registration) only where the page uses it.
     const how =
       saved.className === TRAINING_OPTIMIZER_CLASS
@@ -70,13 +79,24 @@ export function createOptimizer(saved: SavedOptimizer, file: string): tf.Optimiz
         : 'Register it with tf.serialization.registerClass before loading.';
     throw new TrainerFileError(`${file} names the optimizer class '${saved.className}', which TF.js does not know. ${how}`);
   }
-  const [cls, fromConfig] = entry;
   // The serialization map also holds layers, initializers and constraints: a file must not make
   // losskit build one of those where an optimizer belongs.
-  if (!((cls as { prototype?: unknown }).prototype instanceof tf.Optimizer)) {
+  if (entry === 'not-an-optimizer') {
     throw new TrainerFileError(`${file} names '${saved.className}' as its optimizer, but that TF.js class is not an optimizer; the file is corrupt.`);
   }
-  return fromConfig(cls, saved.config) as tf.Optimizer;
+  checkOptimizerConfig(saved.className, saved.config, file);
+  let built: tf.serialization.Serializable;
+  try {
+    built = entry.fromConfig(entry.cls, saved.config);
+  } catch (error) {
+    // Only an application-registered class gets here with a config losskit did not check; its
+    // message may quote the file, so it travels as the cause.
+    throw Object.assign(
+      new TrainerFileError(`${file}: optimizer.config does not build a ${saved.className} optimizer (${(error as Error)?.name}); the file is corrupt or from another version of that class.`),
+      { cause: error },
+    );
+  }
+  return built as tf.Optimizer;
 }
 
 /**
@@ -102,19 +122,30 @@ export function decodeOptimizerState(saved: SavedOptimizer, data: ArrayBuffer, f
  * Puts decoded slots into `optimizer`, replacing (and freeing) the slots it had. TF.js
  * optimizers create their slot variables lazily on the first applyGradients, keyed by position
  * in the gradient list; setWeights creates them from the saved values in that same order, so
- * the next step finds them and does not zero them. `values` are always freed.
+ * the next step finds them and does not zero them. Check the values first (checkOptimizerSlots):
+ * TF.js's setWeights does not. `values` are always freed.
  */
-export async function applyOptimizerState(optimizer: tf.Optimizer, saved: SavedOptimizer, values: NamedTensor[]): Promise<void> {
+export async function applyOptimizerState(optimizer: tf.Optimizer, saved: SavedOptimizer, values: NamedTensor[], file: string): Promise<void> {
+  // The slots it has now, freed only once the new ones are in: a setWeights that throws leaves them in use.
+  let previous: NamedTensor[] = [];
   try {
-    // TF.js setWeights replaces slot variables without freeing the old ones; free them first.
-    for (const { tensor } of await optimizer.getWeights()) tensor.dispose();
-    await optimizer.setWeights(values);
+    previous = await optimizer.getWeights();
+    try {
+      await optimizer.setWeights(values);
+    } catch (error) {
+      throw Object.assign(new TrainerFileError(`${file}: the optimizer state does not fit this ${optimizer.getClassName()} optimizer (${(error as Error)?.name}); the file is corrupt.`), { cause: error });
+    }
+    // TF.js setWeights replaces slot variables without freeing the old ones.
+    for (const { tensor } of previous) tensor.dispose();
+    previous = [];
     const variables = optimizerPrivateVariables(optimizer, EXTRA_VARIABLES);
     for (const [key, value] of Object.entries(saved.extras ?? {})) {
       const variable = variables.get(key);
       if (variable) tf.tidy(() => variable.assign(tf.scalar(value)));
     }
   } finally {
+    // getWeights() hands out the live slot variables plus fresh scalars (the iteration count): free the latter if the old slots stay.
+    for (const { tensor } of previous) if (!(tensor instanceof tf.Variable)) tensor.dispose();
     // setWeights wraps each value in a new variable sharing its data; drop our handles.
     for (const { tensor } of values) tensor.dispose();
   }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SavedState } from './artifacts.js';
 import { TrainerFileError } from './errors.js';
-import { specsWithoutPackages } from './loss-check.js';
+import { lossNamesIn, specsWithoutPackages } from './loss-check.js';
 import type { HistoryRecord, SavedLossSpecs } from './manifest.js';
-import { applyOptimizerState, createOptimizer, decodeOptimizerState, type NamedTensor } from './optimizer-state.js';
+import { applyOptimizerState, checkSavedOptimizer, createOptimizer, decodeOptimizerState, type NamedTensor } from './optimizer-state.js';
+import { checkOptimizerSlots } from './optimizer-slots.js';
 import type { ArtifactsManifest } from './schemas.js';
 
 /**
@@ -16,6 +17,8 @@ import type { ArtifactsManifest } from './schemas.js';
 export interface LoadedTrainerState {
   /** The directory, URL or handler it was loaded from (for messages). */
   dir: string;
+  /** The file (or location) holding the manifest: losses, lossWeights and metrics are its fields. */
+  manifestFile: string;
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
   lossSpecs: SavedLossSpecs;
@@ -33,25 +36,21 @@ export interface LoadedTrainerState {
 
 /** Builds a new model and optimizer from a save. */
 export async function materialize(state: SavedState): Promise<{ model: tf.LayersModel; optimizer: tf.Optimizer }> {
+  const saved = state.manifest.optimizer;
+  checkSavedOptimizer(saved, state.labels.manifest);
   const model = await buildModel(state);
+  let values: NamedTensor[] = [];
   let optimizer: tf.Optimizer | undefined;
   try {
-    const values = decodeOptimizerState(state.manifest.optimizer, state.optimizerData, state.labels.optimizer);
-    optimizer = createOptimizerOrFree(state, values);
-    await applyOptimizerState(optimizer, state.manifest.optimizer, values);
+    values = decodeOptimizerState(saved, state.optimizerData, state.labels.optimizer);
+    await checkOptimizerSlots(saved, values, model.trainableWeights, state.labels.optimizer);
+    optimizer = createOptimizer(saved, state.labels.manifest);
+    await applyOptimizerState(optimizer, saved, values, state.labels.optimizer);
     return { model, optimizer };
   } catch (error) {
+    tf.dispose(values.map((v) => v.tensor));
     optimizer?.dispose();
     model.dispose();
-    throw error;
-  }
-}
-
-function createOptimizerOrFree(state: SavedState, values: NamedTensor[]): tf.Optimizer {
-  try {
-    return createOptimizer(state.manifest.optimizer, state.labels.manifest);
-  } catch (error) {
-    tf.dispose(values.map((v) => v.tensor));
     throw error;
   }
 }
@@ -74,9 +73,11 @@ export async function restoreInto(target: RestoreTarget, state: SavedState): Pro
   const savedLosses = specsWithoutPackages(manifest.losses);
   const currentLosses = specsWithoutPackages(target.lossSpecs);
   if (savedLosses !== currentLosses) {
+    // Names only: the saved specs' options and weights are the file's contents.
     throw new TrainerFileError(
-      `The checkpoint ${dir} was written with losses ${savedLosses}, but this trainer uses ${currentLosses}. ` +
-        `Resume with the same loss, or use another checkpoint directory.`,
+      `${state.labels.manifest}: the checkpoint's losses (${lossNamesIn(manifest.losses as SavedLossSpecs)}) differ from this trainer's ` +
+        `(${lossNamesIn(target.lossSpecs as SavedLossSpecs)}) in their names, options, weights or reductions. ` +
+        `Resume with the losses the run was started with, or use another checkpoint directory.`,
     );
   }
   const className = target.optimizer.getClassName();
@@ -86,25 +87,23 @@ export async function restoreInto(target: RestoreTarget, state: SavedState): Pro
         `${className}. Resume with the same optimizer, or use another checkpoint directory.`,
     );
   }
+  checkSavedOptimizer(manifest.optimizer, state.labels.manifest);
+  // Everything is decoded and checked against the trainer's model and optimizer before the
+  // first value is written: a failure leaves the trainer exactly as it was.
   const weights = decodeModelWeights(state);
+  let optimizerValues: NamedTensor[] = [];
   try {
-    const own = target.model.weights;
-    const fits = own.length === weights.length && own.every((w, i) => sameShape(w.shape, weights[i]!.shape));
-    if (!fits) {
-      throw new TrainerFileError(
-        `The weights in ${dir} do not fit this trainer's model (${weights.length} saved weight tensors for ${own.length}, ` +
-          `or other shapes). Resume with the model architecture the checkpoint was written for.`,
-      );
-    }
-    const optimizerValues = decodeOptimizerState(manifest.optimizer, state.optimizerData, state.labels.optimizer);
+    checkWeightsFit(target.model, weights, state.labels.model);
+    optimizerValues = decodeOptimizerState(manifest.optimizer, state.optimizerData, state.labels.optimizer);
+    await checkOptimizerSlots(manifest.optimizer, optimizerValues, target.model.trainableWeights, state.labels.optimizer);
     try {
       target.model.setWeights(weights);
     } catch (error) {
-      tf.dispose(optimizerValues.map((v) => v.tensor));
-      throw error;
+      throw Object.assign(new TrainerFileError(`The weights in ${dir} do not fit this trainer's model (${(error as Error)?.name}); the files are corrupt.`), { cause: error });
     }
-    await applyOptimizerState(target.optimizer, manifest.optimizer, optimizerValues);
+    await applyOptimizerState(target.optimizer, manifest.optimizer, optimizerValues, state.labels.optimizer);
   } finally {
+    tf.dispose(optimizerValues.map((v) => v.tensor));
     tf.dispose(weights);
   }
   target.epochsCompleted = manifest.epochsCompleted;
@@ -140,7 +139,14 @@ export async function buildModel(state: ModelParts): Promise<tf.LayersModel> {
   try {
     model = await tf.models.modelFromJSON({ modelTopology: state.artifacts.modelTopology } as never);
   } catch (error) {
-    throw new TrainerFileError(`${modelFile} holds a model topology TF.js cannot build (${(error as Error).message}); the file is corrupt.`);
+    // TF.js's message quotes the topology (the unknown class name, the layer config): kept as the cause only.
+    throw Object.assign(
+      new TrainerFileError(
+        `${modelFile}: modelTopology cannot be built by TF.js (${(error as Error)?.name}): it names a layer class that is not registered ` +
+          '(register custom layers with tf.serialization.registerClass before loading) or a layer config is corrupt.',
+      ),
+      { cause: error },
+    );
   }
   if (!(model instanceof tf.LayersModel)) {
     throw new TrainerFileError(`${modelFile} does not describe a layers model; the file is corrupt.`);
@@ -156,9 +162,35 @@ export async function buildModel(state: ModelParts): Promise<tf.LayersModel> {
   } catch (error) {
     model.dispose();
     if (error instanceof TrainerFileError) throw error;
-    throw new TrainerFileError(`The weights in ${state.labels.dir} do not fit the model in ${modelFile} (${(error as Error).message}); the files are corrupt.`);
+    throw Object.assign(
+      new TrainerFileError(`${modelFile}: the weights in weightsManifest do not fit the model its modelTopology describes (${(error as Error)?.name}); the files are corrupt.`),
+      { cause: error },
+    );
   }
   return model;
+}
+
+/**
+ * The saved weights against the model's, in model.weights order: count, shape and dtype. TF.js's
+ * setWeights checks each layer as it goes (a dtype mismatch throws after earlier layers were
+ * replaced), so all of it is checked here first.
+ */
+function checkWeightsFit(model: tf.LayersModel, weights: readonly tf.Tensor[], modelFile: string): void {
+  const own = model.weights;
+  if (own.length !== weights.length) {
+    throw new TrainerFileError(
+      `${modelFile} holds weights for another model (this trainer's model has ${own.length} weight tensors). Resume with the model architecture the checkpoint was written for.`,
+    );
+  }
+  own.forEach((variable, i) => {
+    const value = weights[i]!;
+    if (!sameShape(variable.shape, value.shape) || value.dtype !== variable.dtype) {
+      throw new TrainerFileError(
+        `${modelFile}: weightsManifest weight ${i} does not fit '${variable.originalName}' of this trainer's model, a ${variable.dtype} tensor of shape ` +
+          `[${variable.shape.join(', ')}]. Resume with the model architecture the checkpoint was written for, or restore the checkpoint.`,
+      );
+    }
+  });
 }
 
 function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean {
@@ -171,6 +203,7 @@ export async function loadedState(state: SavedState): Promise<LoadedTrainerState
   const { manifest } = state;
   return {
     dir: state.labels.dir,
+    manifestFile: state.labels.manifest,
     model,
     optimizer,
     lossSpecs: manifest.losses as SavedLossSpecs,

@@ -22,7 +22,7 @@ export async function readSavedState(dir: string, options: LoadTrainerOptions = 
   if (manifest.model.file !== MODEL_JSON) {
     throw new TrainerFileError(`${manifestFile} names the model file '${manifest.model.file}'; losskit saves it as ${MODEL_JSON}. The file is corrupt.`);
   }
-  await ensureLossesResolvable(manifest, absolute, options);
+  await ensureLossesResolvable(manifest, absolute, options, manifestFile);
   const artifacts = await readModelArtifacts(absolute);
   const modelFile = path.join(absolute, MODEL_JSON);
   const labels = { dir: absolute, model: modelFile, manifest: manifestFile };

@@ -29,7 +29,11 @@ const packageName = name(214).check(z.refine(isValidPackageName, 'must be a bare
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const runIdSchema = z.string().check(z.regex(RUN_ID_PATTERN, 'must be letters, digits, ".", "_" or "-" (at most 64), starting with a letter or digit'));
 
-/** Any JSON value, with bounded nesting (configs and plugin options are plain JSON). */
+/**
+ * Any JSON value (configs and plugin options are plain JSON). The schema recurses per level:
+ * its input is bounded to READ_LIMITS.jsonDepth levels by parseUntrustedJson, which every file
+ * and handler artifact passes through first.
+ */
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 const json: z.ZodMiniType<Json> = z.lazy(() =>
   z.union([text(1 << 20), finite, z.boolean(), z.null(), z.array(json).check(z.maxLength(1 << 16)), z.record(text(1024), json)]),
