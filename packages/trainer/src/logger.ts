@@ -26,8 +26,13 @@ export const stderrLogger: Logger = (line) => {
 };
 export const silentLogger: Logger = () => {};
 
-/** `verbose: false` silences everything; a logger given explicitly wins otherwise. */
+/**
+ * Where the trainer's notices (backend choice, fallbacks, skipped batches, the workers' timing)
+ * go: a logger given explicitly always gets them, since asking for them is why it was given;
+ * `verbose` governs the progress output only. Without a logger they go to stderr, unless
+ * `verbose` is 0 (`false`): a silent trainer writes nothing there.
+ */
 export function pickLogger(logger: Logger | undefined, verbose: boolean | number | undefined): Logger {
-  if (verbose === false || verbose === 0) return silentLogger;
-  return logger ?? stderrLogger;
+  if (logger) return logger;
+  return verbose === false || verbose === 0 ? silentLogger : stderrLogger;
 }

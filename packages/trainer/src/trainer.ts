@@ -5,6 +5,7 @@ import { TrainerInputError } from './errors.js';
 import { pickLogger, type Logger } from './logger.js';
 import { describeOptimizer, resolveOptimizer } from './optimizer.js';
 import { checkTrainerOptions, type TrainerOptions } from './trainer-options.js';
+import { checkUsable, recordDisposal } from './trainer-usable.js';
 import type { Logs } from './fit/callbacks.js';
 import { assembleCallbacks } from './fit/assemble-callbacks.js';
 import type { LossOption, LossWeightsOption } from './fit/compiled-loss.js';
@@ -149,6 +150,7 @@ export class Trainer {
   fit(dataset: tf.data.Dataset<tf.TensorContainer>, options?: FitOptions): Promise<History>;
   fit(x: TensorInput, y: TensorInput, options?: FitOptions): Promise<History>;
   async fit(x: unknown, second?: unknown, third?: unknown): Promise<History> {
+    checkUsable(this, this.model, 'fit');
     const { data, options } = splitArguments('fit', x, second, third);
     // Checked before anything runs, so a typo fails before a checkpoint is touched.
     fitSettings(options, !('dataset' in data));
@@ -175,6 +177,7 @@ export class Trainer {
   evaluate(dataset: tf.data.Dataset<tf.TensorContainer>, options?: EvaluateOptions): Promise<Logs>;
   evaluate(x: TensorInput, y: TensorInput, options?: EvaluateOptions): Promise<Logs>;
   async evaluate(x: unknown, second?: unknown, third?: unknown): Promise<Logs> {
+    checkUsable(this, this.model, 'evaluate');
     const { data, options } = splitArguments('evaluate', x, second, third);
     const settings = evaluateSettings(options, !('dataset' in data));
     const setUp = await this.readySetUp();
@@ -188,6 +191,7 @@ export class Trainer {
 
   /** The model's outputs for x in inference mode, batch by batch (one tensor per output). */
   async predict(x: TensorInput, options?: PredictOptions): Promise<tf.Tensor | tf.Tensor[]> {
+    checkUsable(this, this.model, 'predict');
     const settings = predictSettings(options);
     const source = ArraySource.inputsOnly(this.model, x, 'predict');
     try {
@@ -280,6 +284,7 @@ export class Trainer {
    * back as `savedHistory` after `Trainer.load`.
    */
   async save(target: TrainerLocation, options: SaveOptions = {}): Promise<void> {
+    checkUsable(this, this.model, 'save');
     const extras = saveExtras(options, this.lastFitSeed ?? this.seed);
     await this.ready();
     await saveTrainerAt(this, target, extras);
@@ -306,6 +311,9 @@ export class Trainer {
     trainer.ownsOptimizer = true;
     return trainer;
   }
+
+  // dispose() also records the trainer as disposed, for the entry checks (trainer-usable.ts).
+  static { recordDisposal(Trainer.prototype); }
 
   private stopRequested(): boolean {
     return this.stopTraining || this.model.stopTraining;

@@ -179,7 +179,7 @@ describe('trainer: CSV and TensorBoard loggers, SaveBest', () => {
     const worst = new SaveBest(t, { dir: path.join(dir, 'worst'), monitor: 'val_loss', mode: 'max' });
     const more = await t.fit(x, y, { epochs: 8, initialEpoch: 5, batchSize: 8, validationData: validationData(), callbacks: worst });
     expect(worst.bestEpoch).to.equal(5 + more.history.val_loss!.indexOf(Math.max(...more.history.val_loss!)));
-    expect(() => new SaveBest(t, { dir, monitr: 'loss' } as never)).to.throw(TrainerInputError, /unknown option\(s\) monitr/);
+    expect(() => new SaveBest(t, { dir, monitr: 'loss' } as never)).to.throw(TrainerInputError, /unknown option 'monitr' \(did you mean 'monitor'\?\)/);
     for (const tr of [t, loaded]) tr.dispose();
     loaded.model.dispose();
     loaded.optimizer.dispose();

@@ -96,8 +96,11 @@ describe('trainer: ReduceLROnPlateau and LearningRateScheduler (Keras 3 semantic
     expect(() => plateau.onEpochEnd(1, { loss: 2 })).to.throw(OptimizerOptionsError, /cannot be set/);
     expect(() => plateau.onEpochEnd(2, { acc: 2 })).to.throw(TrainerInputError, /monitor 'loss' is not logged; logged keys are acc/);
     expect(() => new ReduceLROnPlateau(tf.train.sgd(0.1), { factor: 1 })).to.throw(TrainerInputError, /factor must be below 1/);
-    expect(() => new ReduceLROnPlateau(tf.train.sgd(0.1), { min_lr: 0 } as never)).to.throw(TrainerInputError, /unknown option\(s\) min_lr/);
-    expect(() => new ReduceLROnPlateau(tf.train.sgd(0.1), { monitor: 'val_widgets' })).to.throw(TrainerInputError, /pass mode: 'max' or mode: 'min'/);
+    expect(() => new ReduceLROnPlateau(tf.train.sgd(0.1), { min_lr: 0 } as never)).to.throw(TrainerInputError, /unknown option 'min_lr' \(did you mean 'minLr'\?\)/);
+    // A name 'auto' cannot place is judged against the logs: not logged first, then its direction.
+    const widgets = new ReduceLROnPlateau(tf.train.sgd(0.1), { monitor: 'val_widgets' });
+    expect(() => widgets.onEpochEnd(0, { loss: 1 })).to.throw(TrainerInputError, /monitor 'val_widgets' is not logged/);
+    expect(() => widgets.onEpochEnd(0, { val_widgets: 1 })).to.throw(TrainerInputError, /pass mode: 'max' or mode: 'min'/);
     scheduled.dispose();
   });
 

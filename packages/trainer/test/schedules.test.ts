@@ -26,7 +26,7 @@ describe('trainer: learning-rate schedules equal Keras 3 (fixture, 1e-6 relative
     expect(() => createSchedule({ name: 'cosine_decay' as never, options: {} })).to.throw(ScheduleError, /did you mean 'cosine-decay'/);
     expect(() => createSchedule({ name: 'exponential-decay', options: { initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.9, stairCase: true } })).to.throw(
       ScheduleError,
-      /unknown option\(s\) stairCase/,
+      /unknown option\(s\) 'stairCase' \(did you mean 'staircase'\?\)/,
     );
     expect(() => createSchedule({ name: 'exponential-decay', options: { initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.9 } })).to.throw(ScheduleError, /decaySteps/);
     expect(() => createSchedule({ name: 'piecewise-constant-decay', options: { boundaries: [1, 2], values: [1, 2] } })).to.throw(ScheduleError, /one entry more/);

@@ -61,3 +61,13 @@ export function expectSameNumbers(actual: unknown, expected: unknown, what = 'va
     else expect(got, `${what}${key}`).to.deep.equal(value);
   }
 }
+
+/** The error a promise rejects with; the test fails if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}

@@ -78,7 +78,7 @@ export class ReduceLROnPlateau implements TrainerCallback {
   }
 
   onEpochEnd(_epoch: number, logs?: Logs): void {
-    const current = this.monitor.valueIn(logs, 'ReduceLROnPlateau');
+    const current = this.monitor.valueIn(logs);
     if (this.cooldownCounter > 0) {
       this.cooldownCounter--;
       this.wait = 0;

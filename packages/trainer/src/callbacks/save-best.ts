@@ -41,7 +41,7 @@ export class SaveBest implements TrainerCallback {
   }
 
   async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
-    const current = this.monitor.valueIn(logs, 'SaveBest');
+    const current = this.monitor.valueIn(logs);
     if (!Number.isFinite(current) || !this.monitor.isImprovement(current)) return;
     await this.trainer.save(this.dir);
     this.monitor.best = current;

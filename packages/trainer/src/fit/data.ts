@@ -124,7 +124,7 @@ export function checkArrays(model: tf.LayersModel, xs: tf.Tensor[], ys: tf.Tenso
   return xCount;
 }
 
-/** y must match the output's shape, unless the output's loss accepts another (e.g. sparse labels). */
+/** y must match the output's shape, unless the output's loss accepts another (e.g. sparse labels); `lossAccepts` returns what to add to the error. */
 export function checkTargets(model: tf.LayersModel, ys: tf.Tensor[], lossAccepts: (i: number, y: tf.Tensor) => string | undefined, where: string): void {
   ys.forEach((y, i) => {
     const expected = model.outputs[i]!.shape;
@@ -133,8 +133,7 @@ export function checkTargets(model: tf.LayersModel, ys: tf.Tensor[], lossAccepts
     if (lossSays === undefined) return;
     throw new TrainerInputError(
       `${where}: y for output '${model.outputNames[i]}' has shape [${y.shape}] but the model outputs [${expected.map((d) => d ?? 'batch')}]` +
-        `; make the targets match the last layer (e.g. one-hot encode class labels, or change the last layer's units). ` +
-        `The loss reported: ${lossSays}`,
+        `; make the targets match the last layer (e.g. one-hot encode class labels, or change the last layer's units).${lossSays}`,
     );
   });
 }

@@ -1,4 +1,5 @@
 import { TrainerInputError } from '../errors.js';
+import { notLoggedError } from '../callbacks/monitor.js';
 import type { Logs, TrainerCallback } from './callbacks.js';
 
 export interface EarlyStoppingOptions {
@@ -26,11 +27,7 @@ export function earlyStoppingCallback(options: EarlyStoppingOptions, defaultMoni
   return {
     onEpochEnd(_epoch: number, logs?: Logs) {
       const value = logs?.[monitor];
-      if (value === undefined) {
-        throw new TrainerInputError(
-          `earlyStopping.monitor '${monitor}' is not logged; logged keys are ${Object.keys(logs ?? {}).join(', ')}.`,
-        );
-      }
+      if (value === undefined) throw notLoggedError('earlyStopping', monitor, logs);
       const improved = mode === 'min' ? value < best - minDelta : value > best + minDelta;
       if (improved) {
         best = value;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ShapeMismatchError } from '@losskit/core';
 import { TrainerInputError } from '../errors.js';
 import type { CompiledLoss } from './compiled-loss.js';
 import type { FitSettings } from './settings.js';
@@ -14,7 +15,8 @@ export function isDataset(value: unknown): value is tf.data.Dataset<tf.TensorCon
 
 /**
  * Sorts fit/evaluate's positional arguments: `(x, y, options)` or `(dataset, options)`. A
- * dataset carries its targets, so `(dataset, y, ...)` is refused rather than y ignored.
+ * dataset carries its targets and its batching, so `(dataset, y, ...)` and a batchSize with a
+ * dataset are refused rather than ignored.
  */
 export function splitArguments(where: 'fit' | 'evaluate', x: unknown, second: unknown, third: unknown): { data: FitData; options: unknown } {
   if (isDataset(x)) {
@@ -23,16 +25,25 @@ export function splitArguments(where: 'fit' | 'evaluate', x: unknown, second: un
         `${where}(dataset, y, ...): a dataset carries its targets in its elements ({ xs, ys } or [xs, ys]); call ${where}(dataset, options).`,
       );
     }
+    // The dataset's own .batch(n) sets the batches; a batchSize here would be silently ignored.
+    if (typeof second === 'object' && second !== null && Object.hasOwn(second, 'batchSize')) {
+      throw new TrainerInputError(
+        `${where}(dataset, { batchSize }): a dataset is batched by the dataset itself, so batchSize does nothing here; drop it and call dataset.batch(n) before ${where}.`,
+      );
+    }
     return { data: { dataset: x }, options: second };
   }
   return { data: { x, y: second }, options: third };
 }
 
-/** Whether output i's loss accepts targets y whose shape differs from the output's (sparse labels). */
+/**
+ * Whether output i's loss accepts targets y whose shape differs from the output's (sparse
+ * labels): undefined when it does, else what to add to the shape error ('' when nothing).
+ */
 export function targetCheck(model: tf.LayersModel, loss: CompiledLoss): (outputIndex: number, y: tf.Tensor) => string | undefined {
   return (outputIndex, y) => {
     const outputShape = model.outputs[outputIndex]!.shape.slice(1);
-    if (outputShape.some((dim) => dim === null)) return 'the output has unknown dimensions';
+    if (outputShape.some((dim) => dim === null)) return ' (The output has unknown dimensions, so the loss could not be tried on these targets.)';
     const resolved = loss.lossOf(outputIndex);
     if (!resolved) return undefined;
     try {
@@ -42,7 +53,10 @@ export function targetCheck(model: tf.LayersModel, loss: CompiledLoss): (outputI
       });
       return undefined;
     } catch (error) {
-      return (error as Error).message;
+      // The probe is one sample: a plain shape mismatch from the loss names [1, ...] shapes, which
+      // the caller's message already gives for the real batch. Anything else (label encoding) is kept.
+      if (error instanceof ShapeMismatchError && / but y_pred has shape /.test(error.message)) return '';
+      return ` The loss, tried on the first sample, reported: ${(error as Error).message}`;
     }
   };
 }

@@ -131,10 +131,11 @@ export class DatasetSource implements BatchSource {
 
   private toBatch(element: unknown, index: number): Batch {
     const where = `${this.where}: dataset batch ${index}`;
-    const { xs: x, ys: y, sampleWeight } = elementParts(element, where);
     const made: tf.Tensor[] = [];
     try {
+      const { xs: x, ys: y, sampleWeight } = elementParts(element, where);
       const xs = toTensorList(x, this.model.inputNames, 'x', where, made);
+      if (index === 0) checkBatched(this.model, xs, where);
       const ys = toTensorList(y, this.model.outputNames, 'y', where, made);
       const size = checkArrays(this.model, xs, ys, where);
       if (index === 0) checkTargets(this.model, ys, this.checkTarget, where);
@@ -144,7 +145,9 @@ export class DatasetSource implements BatchSource {
       tf.dispose(sample.filter((w): w is tf.Tensor => !!w && !weights.includes(w)));
       return { xs, ys, weights, size };
     } catch (error) {
-      tf.dispose(made);
+      // The element's tensors are ours once the iterator handed them over (a batch's are freed
+      // after its step): a refused element must not leak them.
+      tf.dispose([...made, element as tf.TensorContainer]);
       throw error;
     }
   }
@@ -163,7 +166,31 @@ function elementParts(element: unknown, where: string): { xs: unknown; ys: unkno
     if (extra.length) throw new TrainerInputError(`${where} has key(s) ${extra.join(', ')} besides xs, ys and sampleWeight; map the dataset to { xs, ys } or [xs, ys].`);
     return { xs, ys, sampleWeight };
   }
+  if (element instanceof tf.Tensor) {
+    throw new TrainerInputError(
+      `${where} is one tensor of shape [${element.shape}], not { xs, ys } or [xs, ys]: batching a tf.data.zip([xs, ys]) gives one tensor, not the pair; ` +
+        `zip an object instead, tf.data.zip({ xs, ys }).batch(32), or batch each dataset before zipping the array.`,
+    );
+  }
   throw new TrainerInputError(
     `${where} is neither { xs, ys } nor [xs, ys]; map the dataset to one of them (e.g. tf.data.zip({ xs, ys }).batch(32)), as TF.js fitDataset expects.`,
+  );
+}
+
+/**
+ * A dataset made with tf.data.zip but no .batch(n) yields one sample per element: x then has
+ * exactly the model input's shape without the batch axis, and the sample-count check that
+ * follows would compare feature sizes. Say what happened instead.
+ */
+function checkBatched(model: tf.LayersModel, xs: readonly tf.Tensor[], where: string): void {
+  const oneSample = xs.every((x, i) => {
+    const perSample = model.inputs[i]!.shape.slice(1);
+    return x.rank === perSample.length && perSample.every((dim, axis) => dim === null || dim === x.shape[axis]);
+  });
+  if (!oneSample) return;
+  const expected = model.inputs[0]!.shape.map((d) => d ?? 'batch');
+  throw new TrainerInputError(
+    `${where} looks unbatched: its x has shape [${xs[0]!.shape}], one sample of the model's input [${expected}]; ` +
+      `batch the dataset before fitting, e.g. tf.data.zip({ xs, ys }).batch(32).`,
   );
 }

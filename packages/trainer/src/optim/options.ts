@@ -1,5 +1,6 @@
 // zod/mini, as core's own schemas: no classic zod on a browser page (core installs the English messages).
 import * as z from 'zod/mini';
+import { didYouMean } from '../options/strict.js';
 import { OptimizerOptionsError } from './errors.js';
 
 /** Keras 3's optimizer arguments for clipping and accumulation, camelCase. */
@@ -27,7 +28,7 @@ export function checkGradientOptions(options: GradientOptions): GradientOptions 
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown option(s) ${issue.keys.join(', ')} (known: ${Object.keys(schema.shape).join(', ')})`
+        ? `unknown option(s) ${issue.keys.map((key) => `${key}${didYouMean(key, Object.keys(schema.shape))}`).join(', ')} (known: ${Object.keys(schema.shape).join(', ')})`
         : `${issue.path.join('.')}: ${issue.message}`,
     );
     throw new OptimizerOptionsError(`trainingOptimizer: ${problems.join('; ')}.`);

@@ -47,6 +47,10 @@ export function nearest(name: string, known: readonly string[]): string | undefi
   const squash = (s: string) => s.replace(/[_-]/g, '').toLowerCase();
   const exact = known.find((k) => squash(k) === squash(name));
   if (exact) return exact;
+  // A name cut short (`batch` for `batchSize`, `cosine` for `cosine-decay`) is too far off by
+  // edit distance, but plainly meant the shortest known name it begins.
+  const prefixOf = known.filter((k) => name.length >= 3 && squash(k).startsWith(squash(name))).sort((a, b) => a.length - b.length)[0];
+  if (prefixOf) return prefixOf;
   const candidate = closest(name, [...known]);
   // Only suggest what is plausibly a typo of the name, not any name at all.
   return distance(name, candidate) <= Math.max(2, Math.floor(candidate.length / 3)) ? candidate : undefined;

@@ -2,6 +2,7 @@
 // browser page then loads no classic zod (bench/browser-bundle-size.bench.mjs).
 import * as z from 'zod/mini';
 import { ScheduleError } from '../optim/errors.js';
+import { didYouMean } from '../options/strict.js';
 import {
   cosineDecay,
   cosineDecayRestarts,
@@ -109,21 +110,21 @@ export function createSchedule(option: LearningRateOption, where = 'learningRate
   if (extra.length) throw new ScheduleError(`${where}: unknown key(s) ${extra.join(', ')}; a schedule is { name, options }.`);
   const entry = Object.hasOwn(SCHEDULES, option.name) ? SCHEDULES[option.name] : undefined;
   if (!entry) {
-    throw new ScheduleError(`${where}: unknown schedule ${JSON.stringify(option.name)}${didYouMean(String(option.name))}; schedules are ${SCHEDULE_NAMES.join(', ')}.`);
+    throw new ScheduleError(`${where}: unknown schedule ${JSON.stringify(option.name)}${didYouMean(String(option.name), SCHEDULE_NAMES)}; schedules are ${SCHEDULE_NAMES.join(', ')}.`);
   }
   const parsed = entry.schema.safeParse(option.options ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.join(', ')}` : `${issue.path.join('.') || 'options'}: ${issue.message}`,
+    const known = Object.keys(entry.schema.shape);
+    // A misspelt key also leaves the real one missing: say the misspelling first, with the fix.
+    const issues = [...parsed.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    const problems = issues.map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown option(s) ${issue.keys.map((key) => `'${key}'${didYouMean(key, known)}`).join(', ')} (options are ${known.join(', ')})`
+        : `${issue.path.join('.') || 'options'}: ${issue.message}`,
     );
     throw new ScheduleError(`${where}: invalid options for schedule '${option.name}': ${problems.join('; ')}.`);
   }
   const options = parsed.data as never;
   const fn = entry.fn as (o: never, step: number) => number;
   return Object.assign((step: number) => fn(options, step), { spec: { name: option.name, options: parsed.data as Record<string, unknown> } });
-}
-
-function didYouMean(name: string): string {
-  const near = SCHEDULE_NAMES.find((known) => known.replace(/-/g, '') === name.replace(/[-_\s]/g, '').toLowerCase());
-  return near ? ` (did you mean '${near}'?)` : '';
 }
