@@ -9,16 +9,9 @@ import { TrainerInputError } from './errors.js';
 
 const disposedTrainers = new WeakSet<object>();
 
-/**
- * Makes the class's `dispose()` record its instances as disposed, so the body of `dispose`
- * stays only about what it frees. Called once, from the Trainer's static block.
- */
-export function recordDisposal(prototype: { dispose(): void }): void {
-  const dispose = prototype.dispose;
-  prototype.dispose = function (this: object) {
-    disposedTrainers.add(this);
-    dispose.call(this);
-  };
+/** Called by Trainer.dispose(): from then on every entry refuses the trainer. */
+export function markDisposed(trainer: object): void {
+  disposedTrainers.add(trainer);
 }
 
 export function checkUsable(trainer: object, model: tf.LayersModel, where: string): void {

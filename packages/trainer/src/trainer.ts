@@ -5,7 +5,7 @@ import { TrainerInputError } from './errors.js';
 import { pickLogger, type Logger } from './logger.js';
 import { describeOptimizer, resolveOptimizer } from './optimizer.js';
 import { checkTrainerOptions, type TrainerOptions } from './trainer-options.js';
-import { checkUsable, recordDisposal } from './trainer-usable.js';
+import { checkUsable, markDisposed } from './trainer-usable.js';
 import type { Logs } from './fit/callbacks.js';
 import { assembleCallbacks } from './fit/assemble-callbacks.js';
 import type { LossOption, LossWeightsOption } from './fit/compiled-loss.js';
@@ -208,6 +208,7 @@ export class Trainer {
    * passed in, nor the model: always the caller's to keep using and free (`trainer.model.dispose()`).
    */
   dispose(): void {
+    markDisposed(this);
     if (this.ownsOptimizer) this.optimizer.dispose();
     if (!this.ready_) return;
     this.ready_.loss.dispose();
@@ -311,9 +312,6 @@ export class Trainer {
     trainer.ownsOptimizer = true;
     return trainer;
   }
-
-  // dispose() also records the trainer as disposed, for the entry checks (trainer-usable.ts).
-  static { recordDisposal(Trainer.prototype); }
 
   private stopRequested(): boolean {
     return this.stopTraining || this.model.stopTraining;
