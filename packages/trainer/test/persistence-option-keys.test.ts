@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Trainer, TrainerInputError } from '@losskit/trainer';
+import { loadModelWithLoss, saveModelWithLoss, Trainer, TrainerInputError } from '@losskit/trainer';
 import { buildMlp, formulaData, useTempDirPerSuite } from './support/persistence-models.js';
 
 const quiet = { backend: 'cpu' as const, verbose: false as const };
@@ -66,6 +66,26 @@ describe('persistence options: unknown keys are errors', function () {
       /^fit: checkpoint: unknown option 'kep' \(did you mean 'keep'\?\)\. Options are: dir, everyEpochs, keep, runId\.$/,
     );
     expect(fs.existsSync(fresh)).to.equal(false);
+  });
+
+  it('fit: a misspelt dir is named as a typo, not as a missing directory', async () => {
+    await refused(
+      () => trainer.fit(data.x, data.y, { epochs: 1, batchSize: 8, verbose: 0, checkpoint: { dirr: path.join(root, 'x') } as never }),
+      /^fit: checkpoint: unknown option 'dirr' \(did you mean 'dir'\?\)/,
+    );
+  });
+
+  it("fit: a checkpoint count given as a string says it is one", async () => {
+    await refused(
+      () => trainer.fit(data.x, data.y, { epochs: 1, batchSize: 8, verbose: 0, checkpoint: { dir: path.join(root, 'ck-string'), everyEpochs: '2' } as never }),
+      /checkpoint\.everyEpochs must be a positive integer \(got "2", a string: write the number without quotes\)/,
+    );
+  });
+
+  it('loadModelWithLoss: a typo of plugins', async () => {
+    const plain = path.join(root, 'plain');
+    await saveModelWithLoss(trainer.model, 'mse', plain);
+    await refused(() => loadModelWithLoss(plain, { plugin: [] } as never), /^loadModelWithLoss: unknown option 'plugin' \(did you mean 'plugins'\?\)\. Options are: plugins\.$/);
   });
 
   it('the known keys still load, resume and checkpoint', async () => {

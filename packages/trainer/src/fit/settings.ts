@@ -218,8 +218,13 @@ function earlyStoppingOf(value: unknown): EarlyStoppingOptions | undefined {
   return value as EarlyStoppingOptions;
 }
 
+// A Record over the interface's keys: a key added to CheckpointOptions but not here fails to compile.
+export const CHECKPOINT_KEYS: Readonly<Record<keyof CheckpointOptions, true>> = { dir: true, everyEpochs: true, keep: true, runId: true };
+
 function checkpointOf(value: unknown): CheckpointOptions | undefined {
   if (value === undefined) return undefined;
+  // Keys first: `{ dirr }` is a typo to name, not a missing directory.
+  if (isPlainObject(value)) checkKeys(value, Object.keys(CHECKPOINT_KEYS), 'fit: checkpoint');
   if (!isPlainObject(value) || typeof value.dir !== 'string' || value.dir === '') {
     throw new TrainerInputError("fit: checkpoint needs a directory, e.g. checkpoint: { dir: 'runs/ckpt' }.");
   }

@@ -2,7 +2,8 @@ import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { TrainerInputError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { checkKeys } from '../options/strict.js';
+import { CHECKPOINT_KEYS } from '../fit/settings.js';
+import { checkKeys, describe } from '../options/strict.js';
 import { checkRunId, cleanCheckpointLeftovers, latestCheckpoint, newRunId, writeCheckpoint, type CheckpointInfo, type CheckpointOptions } from './checkpoints.js';
 import { TrainerFileError } from './errors.js';
 import { restoreInto, readSavedState, type RestoreTarget } from './restore.js';
@@ -68,8 +69,6 @@ export async function openCheckpointRun(
   }
 }
 
-// A Record over the interface's keys: a key added to CheckpointOptions but not here fails to compile.
-const CHECKPOINT_KEYS: Readonly<Record<keyof CheckpointOptions, true>> = { dir: true, everyEpochs: true, keep: true, runId: true };
 
 /**
  * A checkpoint's manifest names its run and epoch, and so does its place (`<run>/epoch-000002`).
@@ -90,19 +89,22 @@ export function checkCheckpointPlace(checkpoint: CheckpointInfo, run: { id: stri
 }
 
 function checkCheckpointOptions(options: CheckpointOptions): { everyEpochs: number; keep: number } {
+  // Before the lock or any file: a typo (`kep`) would otherwise run with the default.
+  if (options && typeof options === 'object') checkKeys(options, Object.keys(CHECKPOINT_KEYS), 'fit: checkpoint');
   if (!options || typeof options !== 'object' || typeof options.dir !== 'string' || !options.dir) {
     throw new TrainerInputError("fit: checkpoint needs a directory, e.g. checkpoint: { dir: 'runs/ckpt' }.");
   }
-  // Before the lock or any file: a typo (`kep`) would otherwise run with the default.
-  checkKeys(options, Object.keys(CHECKPOINT_KEYS), 'fit: checkpoint');
   const everyEpochs = options.everyEpochs ?? 1;
   const keep = options.keep ?? 3;
   if (!Number.isInteger(everyEpochs) || everyEpochs < 1) {
-    throw new TrainerInputError(`fit: checkpoint.everyEpochs must be a positive integer (got ${String(options.everyEpochs)}).`);
+    throw new TrainerInputError(`fit: checkpoint.everyEpochs must be a positive integer (got ${givenNumber(options.everyEpochs)}).`);
   }
-  if (!Number.isInteger(keep) || keep < 1) throw new TrainerInputError(`fit: checkpoint.keep must be a positive integer (got ${String(options.keep)}).`);
+  if (!Number.isInteger(keep) || keep < 1) throw new TrainerInputError(`fit: checkpoint.keep must be a positive integer (got ${givenNumber(options.keep)}).`);
   return { everyEpochs, keep };
 }
+
+/** What was given, saying so when a number came as a string ('2' reads as 2 in a message). */
+const givenNumber = (value: unknown) => (typeof value === 'string' ? `${describe(value)}, a string: write the number without quotes` : describe(value));
 
 /**
  * Writes checkpoints at epoch ends. TF.js-style loops await `onEpochEnd`, so the weights and

@@ -6,6 +6,7 @@ import { checkModelArtifacts, METADATA_KEY, modelArtifacts, untrustedCopy } from
 import { TrainerFileError } from './errors.js';
 import { loadArtifacts, loadHandlerFor, saveHandlerFor } from './io-persistence.js';
 import { READ_LIMITS } from './limits.js';
+import { checkLoadOptions } from './load-options.js';
 import { describeLocation, isDirectoryPath, type TrainerLocation } from './location.js';
 import { ensureLossesResolvable, type LoadTrainerOptions } from './loss-check.js';
 import { createOptimizer } from './optimizer-state.js';
@@ -52,6 +53,7 @@ export interface ModelWithLoss {
 
 /** Loads what saveModelWithLoss wrote; the artifacts and metadata are checked as untrusted input. */
 export async function loadModelWithLoss(source: TrainerLocation, options: LoadTrainerOptions = {}): Promise<ModelWithLoss> {
+  checkLoadOptions(options, 'loadModelWithLoss');
   const where = describeLocation(source);
   const artifacts = (
     isDirectoryPath(source) ? await (await nodePersistence()).loadModelFiles(source) : await loadArtifacts(loadHandlerFor(source, 'loadModelWithLoss'), where)
