@@ -7,6 +7,7 @@ import { firstPartyNames, firstPartyOwner } from './catalog/names.js';
 import { defaultOptions, isEmptyRecord, strictSchema, validateOptions } from './options.js';
 import { candidatePackages } from './plugin-names.js';
 import { assertLossName } from './loss-name-rule.js';
+import { assertMetadataKeys, assertResolveOptionKeys } from './metadata-keys.js';
 import type { LossMetadata, LossPlugin } from './plugin.js';
 import { NamedSpecCache } from './named-spec-cache.js';
 import { isKerasLossConfig } from './catalog/keras-config.js';
@@ -88,6 +89,7 @@ export class LossRegistry {
    */
   register(entry: RegisteredLoss): void {
     assertLossName(entry.meta.name, entry.owner);
+    assertMetadataKeys(entry.meta, entry.owner);
     this.namedSpecs.clear();
     this.names.register(entry);
   }
@@ -162,6 +164,7 @@ export class LossRegistry {
    *   const loss = await getLossRegistry().resolve({ name: 'mse', reduction: 'sum' });
    */
   async resolve(spec: LossSpec, options: ResolveAsyncOptions = {}): Promise<ResolvedLoss> {
+    assertResolveOptionKeys(options, 'resolve');
     await this.load(lossNamesIn(spec), options);
     const resolved = this.build(spec, options);
     try {
@@ -184,6 +187,7 @@ export class LossRegistry {
    * LossNotPreparedError, since it would fail at first use: `await resolve(spec)` instead.
    */
   resolveSync(spec: LossSpec, options: ResolveOptions = {}): ResolvedLoss {
+    assertResolveOptionKeys(options, 'resolveSync');
     const resolved = this.build(spec, options);
     if (resolved.needsPrepare) {
       resolved.dispose();

@@ -27,6 +27,7 @@ export { PluginLoadError, type DiscoveryOptions, type LoadedPlugin } from './plu
 export { pluginDiscoveryMode, type PluginDiscoveryMode } from './discovery-mode.js';
 export { candidatePackages, isValidLossName, isValidPackageName, LOSS_NAME_PATTERN } from './plugin-names.js';
 export { InvalidLossNameError } from './loss-name-rule.js';
+export { InvalidLossMetadataError, ResolveOptionsError } from './metadata-keys.js';
 export { reduceLoss, REDUCTIONS, DEFAULT_REDUCTION, isReduction, type Reduction } from './reduction.js';
 export type { ResolvedLoss, LossTerm, ReducedWithTerms } from './resolved-loss.js';
 export { LossInputError } from './loss-inputs.js';
