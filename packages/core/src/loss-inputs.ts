@@ -24,9 +24,9 @@ export function checkNumericTensor(loss: string, argument: keyof typeof WHAT, va
 }
 
 /**
- * Keras converts y_true and y_pred to its float dtype before a loss sees them; plugins get the
- * same: int32 and bool tensors as float32 (exact for labels and pixel values below 2^24), so a
- * plugin's log, rsqrt or pooling never meets an integer tensor. Call inside a tidy.
+ * Keras converts y_pred to its float dtype before a loss sees it; plugins get the same: an int32
+ * or bool y_pred as float32, so a plugin's log, rsqrt or pooling never meets an integer tensor.
+ * Call inside a tidy.
  */
 export function asFloat(tensor: tf.Tensor): tf.Tensor {
   return tensor.dtype === 'float32' ? tensor : tf.cast(tensor, 'float32');

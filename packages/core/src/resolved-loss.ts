@@ -123,7 +123,9 @@ export class SingleResolvedLoss extends BaseResolvedLoss {
     checkNumericTensor(this.name, 'yTrue', yTrue);
     checkNumericTensor(this.name, 'yPred', yPred);
     this.checkInputs(yTrue, yPred);
-    const values = tf.tidy(() => this.plugin.compute(asFloat(yTrue), asFloat(yPred)));
+    // y_pred only: a plugin may keep reading y_true after compute returns (a Keras mask is
+    // rebuilt from it when the reduction asks), so it must stay the caller's tensor.
+    const values = tf.tidy(() => this.plugin.compute(yTrue, asFloat(yPred)));
     const batch = yPred.shape[0];
     if (values.rank === 0 ? !this.plugin.batchScalar : values.shape[0] !== batch) {
       const shape = values.shape;

@@ -32,12 +32,12 @@ describe('core: loss inputs', () => {
     });
   }
 
-  it('int32 and bool inputs reach the plugin as float32, and give the float values', () => {
+  it('an int32 or bool y_pred reaches the plugin as float32 with the same values; y_true keeps its dtype', () => {
     const name = `dtype-probe-${process.pid}`;
     const seen: string[] = [];
     registerLossFunction({ name, description: 'records the dtypes it is given' }, (yTrue, yPred) => {
-      seen.push(yTrue.dtype, yPred.dtype);
-      return tf.mean(tf.square(tf.sub(yTrue, yPred)), -1);
+      seen.push(`${yTrue.dtype}/${yPred.dtype}`);
+      return tf.mean(tf.square(tf.sub(tf.cast(yTrue, 'float32'), yPred)), -1);
     });
     const loss = registry.resolveSync(name);
     const labels = tf.tensor2d([[0, 1, 0], [1, 0, 0]], undefined, 'int32');
@@ -45,9 +45,27 @@ describe('core: loss inputs', () => {
     const value = loss.reduced(labels, mask);
     // (0 + 0 + 1) / 3 and 0, averaged over the batch
     expect(value.dataSync()[0]).to.be.closeTo(1 / 6, 1e-7);
-    expect(seen).to.deep.equal(['float32', 'float32']);
-    tf.dispose([labels, mask, value]);
+    const ints = tf.tensor2d([[0, 2, 0], [1, 0, 0]], undefined, 'int32');
+    const fromInts = loss.reduced(labels, ints);
+    // (0 + 1 + 0) / 3 and 0
+    expect(fromInts.dataSync()[0]).to.be.closeTo(1 / 6, 1e-7);
+    expect(seen).to.deep.equal(['int32/float32', 'int32/float32']);
+    tf.dispose([labels, mask, value, ints, fromInts]);
     registry.unregister(name);
+  });
+
+  it('sparse-categorical-crossentropy with ignoreClass takes int32 labels (its mask reads y_true after compute)', () => {
+    const labels = tf.tensor1d([0, 2, 1, 2], 'int32');
+    const probabilities = tf.tensor2d([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3], [0.2, 0.2, 0.6]]);
+    const before = tf.memory().numTensors;
+    const loss = registry.resolveSync({ name: 'sparse-categorical-crossentropy', options: { ignoreClass: 2 } });
+    const value = loss.reduced(labels, probabilities);
+    // class 2 is ignored: the mean of -log 0.7 and -log 0.4 over the two valid samples (Keras divides by the mask's sum)
+    expect(value.dataSync()[0]).to.be.closeTo((-Math.log(0.7) - Math.log(0.4)) / 2, 1e-6);
+    value.dispose();
+    loss.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
+    tf.dispose([labels, probabilities]);
   });
 
   it("Keras's crossentropies take int32 predictions as their float values (it casts y_pred to floatx)", () => {
