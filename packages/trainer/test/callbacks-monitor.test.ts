@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSchedule, CsvLogger, currentLearningRate, OptimizerOptionsError, ReduceLROnPlateau, SaveBest, ScheduleError, TensorBoard, Trainer, TrainerInputError, TrainingOptimizer } from '@losskit/trainer';
+import { getLossRegistry, registerLossFunction } from '@losskit/core';
 import { rejection, seedModel, silent, uniform } from './trainer-helpers.js';
 
 describe('trainer: a misspelt monitor or callback option is named, with what was meant', () => {
@@ -66,6 +67,20 @@ describe('trainer: a misspelt monitor or callback option is named, with what was
     expect(currentLearningRate(optimizer)).to.be.closeTo(0.1, 1e-9);
     rising.onEpochEnd(2, { score: 1 });
     expect(currentLearningRate(optimizer)).to.be.closeTo(0.01, 1e-9);
+  });
+
+  it('a monitor naming a loss registered after the callback was made takes its direction at the first epoch', () => {
+    const name = `late-loss-${process.pid}`;
+    const optimizer = tf.train.sgd(0.1);
+    const plateau = new ReduceLROnPlateau(optimizer, { monitor: `val_${name}`, patience: 0, minDelta: 0 });
+    // As discovery at trainer.ready() would: the loss exists only now.
+    registerLossFunction({ name, description: 'registered late' }, (t, p) => tf.mean(tf.abs(tf.sub(t, p)), -1));
+    plateau.onTrainBegin();
+    plateau.onEpochEnd(0, { [`val_${name}`]: 1 });
+    plateau.onEpochEnd(1, { [`val_${name}`]: 2 }); // a loss went up: no improvement ('min'), the rate drops
+    expect(currentLearningRate(optimizer)).to.be.closeTo(0.01, 1e-9);
+    getLossRegistry().unregister(name);
+    optimizer.dispose();
   });
 
   it('option typos in the callback and TrainingOptimizer constructors get a did-you-mean', () => {

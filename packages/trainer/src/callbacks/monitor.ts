@@ -14,8 +14,8 @@ export type MonitorMode = 'auto' | 'min' | 'max';
  * key whose direction is unknown.
  */
 export class Monitor {
-  /** undefined when 'auto' cannot tell from the name: `valueIn` then refuses the logged key. */
-  private readonly direction: 'min' | 'max' | undefined;
+  /** undefined when 'auto' cannot tell from the name yet: `valueIn` asks again, then refuses the logged key. */
+  private direction: 'min' | 'max' | undefined;
   private readonly minDelta: number;
   best: number | null = null;
 
@@ -36,6 +36,9 @@ export class Monitor {
   valueIn(logs: Record<string, number> | undefined): number {
     const value = logs?.[this.monitor];
     if (typeof value !== 'number') throw notLoggedError(this.owner, this.monitor, logs);
+    // A loss or metric named in the monitor may be registered only by the fit's own set-up
+    // (discovery at trainer.ready()), after this callback was made.
+    this.direction ??= autoMode(this.monitor);
     if (!this.direction) {
       throw new TrainerInputError(
         `${this.owner}: cannot tell whether '${this.monitor}' should go up or down (it is not a loss nor a registered metric); pass mode: 'max' or mode: 'min'.`,
