@@ -41,13 +41,16 @@ class SlotCheck {
     await this.count(start, `the ${className} iteration count`);
     const slots = this.values.length - start - 1;
     const n = this.variables.length;
-    if (slots !== 0 && slots !== per * n) {
+    // An optimizer keeps slots only for the variables it was given gradients of: a trainable
+    // variable the loss never reaches (tf.variableGrads leaves it out) has none, so k <= n.
+    const k = slots / per;
+    if (slots !== 0 && !(Number.isInteger(k) && k <= n)) {
       throw this.error(
         `optimizer.weights does not hold the slots of a ${className} optimizer for this model: it keeps ${per} slot tensor(s) per trainable variable ` +
-          `(${per * n} for the ${n} trainable variables here), or none before its first step`,
+          `(${per * n} for the ${n} trainable variables here, fewer for variables no gradient reached), or none before its first step`,
       );
     }
-    for (let i = 0; i < slots; i++) this.sameShape(start + 1 + i, this.variables[i % n]!);
+    for (let i = 0; i < slots; i++) this.slotShape(start + 1 + i, k === n ? this.variables[i % n]! : undefined);
   }
 
   /** [step, learning rate (2 words), accumulator count, accumulators..., plateau (6 words), inner...], as TrainingOptimizer.getWeights writes them. */
@@ -55,10 +58,11 @@ class SlotCheck {
     await this.count(start, "the TrainingOptimizer's step");
     this.int32(start + 1, [2], "the TrainingOptimizer's learning rate");
     const accumulators = await this.count(start + 2, "the TrainingOptimizer's accumulator count");
-    if (accumulators !== 0 && accumulators !== this.variables.length) {
-      throw this.error(`optimizer.weights gives the TrainingOptimizer gradient accumulators for another model (one per trainable variable here, ${this.variables.length}, or none)`);
+    if (accumulators > this.variables.length) {
+      throw this.error(`optimizer.weights gives the TrainingOptimizer gradient accumulators for another model (at most one per trainable variable here, ${this.variables.length})`);
     }
-    for (let i = 0; i < accumulators; i++) this.sameShape(start + 3 + i, this.variables[i]!);
+    const all = accumulators === this.variables.length;
+    for (let i = 0; i < accumulators; i++) this.slotShape(start + 3 + i, all ? this.variables[i]! : undefined);
     this.int32(start + 3 + accumulators, [6], "the TrainingOptimizer's plateau counters");
     const inner = config.optimizer as { className: string; config: Record<string, unknown> };
     await this.optimizer(inner.className, inner.config, start + 4 + accumulators);
@@ -79,11 +83,17 @@ class SlotCheck {
     return tensor;
   }
 
-  private sameShape(index: number, variable: SlotTarget): void {
+  /**
+   * A float32 slot of `variable`'s shape; without a variable (slots for only some of them, which
+   * ones is not recorded) of the shape of one of the trainable variables.
+   */
+  private slotShape(index: number, variable: SlotTarget | undefined): void {
     const tensor = this.values[index]?.tensor;
-    if (!tensor) throw this.error(`optimizer.weights ends before the slot of variable '${variable.name}' (entry ${index})`);
-    if (tensor.dtype !== 'float32' || !sameDims(tensor.shape, variable.shape)) {
-      throw this.error(`optimizer.weights[${index}] must be a float32 slot of shape [${variable.shape.join(', ')}] for the trainable variable '${variable.name}'`);
+    if (!tensor) throw this.error(`optimizer.weights ends before the slot at entry ${index}`);
+    const fits = variable ? sameDims(tensor.shape, variable.shape) : this.variables.some((v) => sameDims(tensor.shape, v.shape));
+    if (tensor.dtype !== 'float32' || !fits) {
+      const shape = variable ? `shape [${variable.shape.join(', ')}] for the trainable variable '${variable.name}'` : 'the shape of a trainable variable of this model';
+      throw this.error(`optimizer.weights[${index}] must be a float32 slot of ${shape}`);
     }
   }
 

@@ -96,12 +96,15 @@ export async function restoreInto(target: RestoreTarget, state: SavedState): Pro
     checkWeightsFit(target.model, weights, state.labels.model);
     optimizerValues = decodeOptimizerState(manifest.optimizer, state.optimizerData, state.labels.optimizer);
     await checkOptimizerSlots(manifest.optimizer, optimizerValues, target.model.trainableWeights, state.labels.optimizer);
+    // The optimizer first: an optimizer class the application registered itself has slots no
+    // check above knows, and its setWeights may still refuse them; the model's weights were
+    // checked to fit, so setting them next cannot leave the two halves apart.
+    await applyOptimizerState(target.optimizer, manifest.optimizer, optimizerValues, state.labels.optimizer);
     try {
       target.model.setWeights(weights);
     } catch (error) {
       throw Object.assign(new TrainerFileError(`The weights in ${dir} do not fit this trainer's model (${(error as Error)?.name}); the files are corrupt.`), { cause: error });
     }
-    await applyOptimizerState(target.optimizer, manifest.optimizer, optimizerValues, state.labels.optimizer);
   } finally {
     tf.dispose(optimizerValues.map((v) => v.tensor));
     tf.dispose(weights);
