@@ -5,7 +5,9 @@ import type { $ZodType } from 'zod/v4/core';
 /**
  * A stateful metric, accumulated over many batches (Keras 3's `Metric`): `update` adds a
  * batch, `result` reads the value over everything added since the last `reset`.
- * `update` must not dispose its inputs and must leave no tensors behind.
+ * `update` must not dispose its inputs and must leave no tensors behind; state it keeps across
+ * updates is held with `tf.keep` (or in `tf.Variable`s), since callers such as the trainer run
+ * `update` inside a `tf.tidy`.
  */
 export interface Metric {
   update(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): void;
