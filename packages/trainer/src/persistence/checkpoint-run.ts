@@ -2,8 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { TrainerInputError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { CHECKPOINT_KEYS } from '../fit/settings.js';
-import { checkKeys, describe } from '../options/strict.js';
+import { describe } from '../options/strict.js';
 import { checkRunId, cleanCheckpointLeftovers, latestCheckpoint, newRunId, writeCheckpoint, type CheckpointInfo, type CheckpointOptions } from './checkpoints.js';
 import { TrainerFileError } from './errors.js';
 import { restoreInto, readSavedState, type RestoreTarget } from './restore.js';
@@ -88,12 +87,8 @@ export function checkCheckpointPlace(checkpoint: CheckpointInfo, run: { id: stri
   );
 }
 
+/** The counts, before the lock or any file; the keys and the directory were checked with the fit's options (fit/settings.ts). */
 function checkCheckpointOptions(options: CheckpointOptions): { everyEpochs: number; keep: number } {
-  // Before the lock or any file: a typo (`kep`) would otherwise run with the default.
-  if (options && typeof options === 'object') checkKeys(options, Object.keys(CHECKPOINT_KEYS), 'fit: checkpoint');
-  if (!options || typeof options !== 'object' || typeof options.dir !== 'string' || !options.dir) {
-    throw new TrainerInputError("fit: checkpoint needs a directory, e.g. checkpoint: { dir: 'runs/ckpt' }.");
-  }
   const everyEpochs = options.everyEpochs ?? 1;
   const keep = options.keep ?? 3;
   if (!Number.isInteger(everyEpochs) || everyEpochs < 1) {
